@@ -1,0 +1,59 @@
+# 政策通 — `make help` lists the targets.
+SHELL := /bin/bash
+PY := .venv/bin/python
+export HF_HUB_OFFLINE := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: help setup system run chat test lint typecheck validate index train eval-retrieval eval-nlu eval-nlu-pipeline bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+setup: ## create or reuse .venv (Python 3.10.13, exact versions from requirements/lock.txt)
+	@bash scripts/setup.sh
+
+system: ## install the Debian packages the tests need (PostgreSQL, Redis, Chromium), if missing
+	@bash scripts/setup_system.sh
+
+run: setup ## build what is stale, start all three services, print where to chat; Ctrl-C stops them
+	@$(PY) -m policybot.cli run
+
+chat: ## chat in this terminal with the running assistant
+	@$(PY) -m policybot.cli chat
+
+test: setup system ## ruff, rasa data validate, then the whole pytest suite (starts its own servers)
+	@$(PY) -m ruff check .
+	@$(PY) -m policybot.prepare_data
+	@$(PY) -m rasa data validate --domain bot/domain --data nlu_data var/nlu_generated --config config.yml --fail-on-warnings
+	@$(PY) -m pytest
+
+lint: setup ## ruff only
+	@$(PY) -m ruff check .
+
+typecheck: setup ## mypy over the packages
+	@$(PY) -m mypy policybot actions knowledge index_builder eligibility bot
+
+validate: setup ## check every knowledge document against the schema
+	@$(PY) -m policybot.cli validate-knowledge
+
+index: setup ## build the search index (incremental)
+	@$(PY) -m policybot.cli build-index
+
+train: setup ## train the Rasa model if its inputs changed
+	@$(PY) -m policybot.cli train
+
+eval-retrieval: setup ## retrieval figures on the shared ncp_policies dev set and on eval/questions.jsonl
+	@$(PY) -m policybot.cli eval retrieval --corpus ../shared/data/ncp_policies/corpus.jsonl --queries ../shared/data/ncp_policies/queries_dev.jsonl --json
+	@$(PY) -m policybot.cli eval retrieval --corpus knowledge/corpus --queries eval/questions.jsonl --json
+
+eval-nlu: setup ## intent/entity figures of the trained model on the held-out split
+	@$(PY) -m policybot.cli eval nlu --data eval/nlu --json
+
+eval-nlu-pipeline: setup ## train config.yml on SMP2017-ECDT train and score on develop
+	@$(PY) -m policybot.cli eval nlu-pipeline --train ../shared/data/smp2017_ecdt/train.tsv --test ../shared/data/smp2017_ecdt/develop.tsv --json
+
+bench: setup ## every benchmark under bench/ (each prints its figures and a final JSON line)
+	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean: ## remove generated files (var/), keep .venv
+	rm -rf var .pytest_cache .ruff_cache

@@ -1,0 +1,34 @@
+"""Answer a question about a policy from the knowledge search, with its citation."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import replies
+from actions.clients import knowledge
+
+
+def mentioned_policy(tracker: Tracker) -> Optional[str]:
+    """A document id named in the latest message (entity `policy` resolved by synonyms)."""
+    for value in tracker.get_latest_entity_values("policy"):
+        if isinstance(value, str) and value[:4] in ("ENT-", "CIT-", "BUN-"):
+            return value
+    return None
+
+
+class ActionAnswerPolicy(Action):
+    def name(self) -> Text:
+        return "action_answer_policy"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        question = tracker.latest_message.get("text") or ""
+        context = mentioned_policy(tracker) or tracker.get_slot("current_policy")
+        answer = knowledge.ask(question, context_doc_id=context)
+        dispatcher.utter_message(**replies.answer_message(answer))
+        top = answer.faq.doc_id if answer.faq else (answer.hits[0].doc_id if answer.hits else None)
+        return [SlotSet("current_policy", top)] if top else []

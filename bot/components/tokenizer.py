@@ -1,0 +1,42 @@
+"""Jieba tokenizer that (1) puts its user dictionary into the fingerprint and (2) drops spaces and
+punctuation.
+
+Rasa's JiebaTokenizer copies the dictionary folder into the model but does not fingerprint its contents,
+so a changed dictionary would be served from the cache (RASA_NOTES.md); and it keeps whitespace and
+punctuation as tokens (rasa issue #7910), which only add noise to the features.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.shared.nlu.training_data.message import Message
+
+
+def is_noise(word: str) -> bool:
+    """True for tokens made only of spaces and punctuation."""
+    return all(ch.isspace() or unicodedata.category(ch).startswith(("P", "S")) for ch in word)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
+class ZhTokenizer(JiebaTokenizer):
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        folder = config.get("dictionary_path")
+        if not folder or not Path(folder).is_dir():
+            return None
+        digest = hashlib.sha256()
+        for path in sorted(Path(folder).glob("*")):
+            digest.update(path.name.encode() + path.read_bytes())
+        return digest.hexdigest()
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        tokens = super().tokenize(message, attribute)
+        kept = [t for t in tokens if not is_noise(t.text)]
+        return kept or tokens

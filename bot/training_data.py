@@ -1,0 +1,87 @@
+"""Rasa training data generated from the corpus: policy synonyms (name -> document id) and lookups.
+
+The corpus is the one source of truth for policy names; the NLU data refers to policies through the
+`policy` entity, resolved to document ids by these synonyms.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Dict, Iterable, List, Set
+
+import yaml
+
+from knowledge.corpus import load_corpus
+from knowledge.schema import Document, Leaf
+
+DISTRICTS = ["福田区", "罗湖区", "南山区", "盐田区", "宝安区", "龙岗区", "龙华区", "坪山区", "光明区", "大鹏新区", "深汕特别合作区"]
+QUALIFICATION_FIELDS = {"qualifications", "recognition_events"}
+
+
+def _leaves(nodes: Iterable) -> Iterable[Leaf]:
+    for node in nodes:
+        if isinstance(node, Leaf):
+            yield node
+            if node.applies_if is not None:
+                yield node.applies_if
+        else:
+            yield from _leaves(getattr(node, "any", None) or getattr(node, "all", None) or [])
+
+
+def _bare(title: str) -> str:
+    """The title without its bracketed document name: 龙华区总部企业认定及落户奖励（《…》） -> 龙华区总部企业认定及落户奖励."""
+    return re.sub(r"[（(].*?[）)]", "", title).strip()
+
+
+def policy_names(doc: Document) -> List[str]:
+    names = [doc.title, _bare(doc.title), *(doc.aliases or [])]
+    if doc.short_title:
+        names.append(doc.short_title)
+    seen: List[str] = []
+    for name in names:
+        name = name.strip()
+        if 2 <= len(name) <= 40 and name not in seen:
+            seen.append(name)
+    return seen
+
+
+def qualification_names(docs: Iterable[Document]) -> List[str]:
+    found: Set[str] = set()
+    for doc in docs:
+        for leaf in _leaves(doc.conditions):
+            if leaf.field in QUALIFICATION_FIELDS:
+                values = leaf.value if isinstance(leaf.value, list) else [leaf.value]
+                found.update(str(v) for v in values if isinstance(v, str) and 2 <= len(v) <= 20)
+    return sorted(found)
+
+
+def build(docs: Dict[str, Document]) -> dict:
+    # A name shared by two documents (e.g. 初创企业补贴 at city and district level) is ambiguous:
+    # it stays a policy mention but is not mapped to either id.
+    owners: Dict[str, Set[str]] = {}
+    for doc in docs.values():
+        for name in policy_names(doc):
+            owners.setdefault(name, set()).add(doc.id)
+    synonyms = []
+    for doc_id in sorted(docs):
+        names = [n for n in policy_names(docs[doc_id]) if owners[n] == {doc_id}]
+        if names:
+            synonyms.append({"synonym": doc_id, "examples": "".join(f"- {n}\n" for n in names)})
+    return {
+        "version": "3.1",
+        "nlu": [
+            *synonyms,
+            {"lookup": "district", "examples": "".join(f"- {d}\n" for d in DISTRICTS)},
+            {"lookup": "qualification", "examples": "".join(f"- {q}\n" for q in qualification_names(docs.values()))},
+        ],
+    }
+
+
+def write(corpus_dir: Path, out_dir: Path) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "corpus_names.yml"
+    text = yaml.safe_dump(build(load_corpus(corpus_dir)), allow_unicode=True, sort_keys=False, width=1000)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    return path

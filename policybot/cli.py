@@ -1,0 +1,89 @@
+"""`policybot`: one entry point for running, building, training and evaluating 政策通."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable, Dict, List, Optional
+
+
+def _run(argv: List[str]) -> int:
+    from policybot.supervisor import main
+
+    return main(argv)
+
+
+def _chat(argv: List[str]) -> int:
+    from policybot.chat import main
+
+    return main(argv)
+
+
+def _validate(argv: List[str]) -> int:
+    from knowledge.validate import main
+
+    return main(argv)
+
+
+def _build_index(argv: List[str]) -> int:
+    from index_builder.cli import main
+
+    return main(argv)
+
+
+def _train(argv: List[str]) -> int:
+    from policybot.train import main
+
+    return main(argv)
+
+
+def _eval(argv: List[str]) -> int:
+    if argv and argv[0] == "retrieval":
+        from knowledge.evaluation import main as retrieval
+
+        return retrieval(argv[1:])
+    if argv and argv[0] == "nlu":
+        from policybot.eval_nlu import main as nlu
+
+        return nlu(argv[1:])
+    if argv and argv[0] == "nlu-pipeline":
+        from policybot.eval_nlu_pipeline import main as pipeline
+
+        return pipeline(argv[1:])
+    print("usage: policybot eval {retrieval|nlu|nlu-pipeline} ...", file=sys.stderr)
+    return 2
+
+
+def _eligibility(argv: List[str]) -> int:
+    from eligibility.cli import main
+
+    return main(argv)
+
+
+COMMANDS: Dict[str, tuple[Callable[[List[str]], int], str]] = {
+    "run": (_run, "start the eligibility service, action server and Rasa server; Ctrl-C stops all"),
+    "chat": (_chat, "chat with the running assistant in this terminal"),
+    "validate-knowledge": (_validate, "check every knowledge document against the schema"),
+    "build-index": (_build_index, "build (incrementally) the search index from the corpus"),
+    "train": (_train, "train the Rasa model if its data or config changed"),
+    "eval": (_eval, "evaluate retrieval or NLU"),
+    "grants": (lambda a: _eligibility(["grants", *a]), "免申即享: match all profiles and create grants"),
+    "eligibility": (_eligibility, "the eligibility service's own commands (serve, seed, grants)"),
+}
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
+        parser = argparse.ArgumentParser(prog="policybot", description="政策通 command line")
+        parser.add_argument("command", choices=sorted(COMMANDS))
+        print(parser.format_usage().strip())
+        for name, (_, help_text) in COMMANDS.items():
+            print(f"  {name:<20} {help_text}")
+        return 0 if argv and argv[0] in ("-h", "--help") else 2
+    func, _ = COMMANDS[argv[0]]
+    return func(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

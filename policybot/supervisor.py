@@ -1,0 +1,163 @@
+"""`policybot run`: build what is stale, start the three services, wait until healthy, stop on Ctrl-C.
+
+The same :class:`Stack` starts the services in the end-to-end tests, so the tests run the assistant
+exactly as a user does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from policybot import paths
+
+
+@dataclass
+class Service:
+    name: str
+    argv: List[str]
+    health_url: str
+    process: Optional[subprocess.Popen] = None
+    log: Optional[Path] = None
+
+    def start(self, env: Dict[str, str]) -> None:
+        paths.LOGS.mkdir(parents=True, exist_ok=True)
+        self.log = paths.LOGS / f"{self.name}.log"
+        out = open(self.log, "w")  # noqa: SIM115 - the child owns it for its whole life
+        self.process = subprocess.Popen(self.argv, cwd=paths.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.health_url, timeout=2) as resp:
+                return resp.status == 200
+        except OSError:
+            return False
+
+    def stop(self, timeout: float = 15) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+@dataclass
+class Stack:
+    model: Path
+    host: str = "127.0.0.1"
+    ports: Dict[str, int] = field(default_factory=lambda: {"eligibility": 8100, "actions": 5055, "rasa": 5005})
+    env: Dict[str, str] = field(default_factory=dict)
+    services: List[Service] = field(default_factory=list)
+
+    def url(self, name: str) -> str:
+        return f"http://{self.host}:{self.ports[name]}"
+
+    def build(self) -> None:
+        py = sys.executable
+        endpoints = paths.VAR / f"endpoints-{self.ports['actions']}.yml"
+        endpoints.parent.mkdir(parents=True, exist_ok=True)
+        endpoints.write_text(f'action_endpoint:\n  url: "{self.url("actions")}/webhook"\n', encoding="utf-8")
+        self.services = [
+            Service("eligibility", [py, "-m", "eligibility", "--host", self.host, "--port", str(self.ports["eligibility"])],
+                    f"{self.url('eligibility')}/health"),
+            Service("actions", [py, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.ports["actions"])],
+                    f"{self.url('actions')}/health"),
+            Service("rasa", [py, "-m", "rasa", "run", "--model", str(self.model), "--enable-api",
+                             "--interface", self.host, "--port", str(self.ports["rasa"]),
+                             "--endpoints", str(endpoints), "--credentials", str(paths.CREDENTIALS),
+                             "--cors", "*"],
+                    f"{self.url('rasa')}/status"),
+        ]
+
+    def start(self, timeout: float = 240) -> float:
+        """Start all services; return seconds until all are healthy. Raises if one dies or times out."""
+        self.build()
+        env = {**os.environ, "POLICYBOT_ELIGIBILITY_URL": self.url("eligibility"), "HF_HUB_OFFLINE": "1",
+               "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1", **self.env}
+        start = time.time()
+        for service in self.services:
+            service.start(env)
+        waiting = list(self.services)
+        while waiting:
+            for service in list(waiting):
+                assert service.process is not None
+                if service.process.poll() is not None:
+                    self.stop()
+                    tail = service.log.read_text(errors="replace")[-3000:] if service.log else ""
+                    raise RuntimeError(f"{service.name} exited with {service.process.returncode}:\n{tail}")
+                if service.healthy():
+                    waiting.remove(service)
+            if time.time() - start > timeout:
+                self.stop()
+                raise TimeoutError(f"not healthy after {timeout:.0f} s: {[s.name for s in waiting]}")
+            time.sleep(0.5)
+        return time.time() - start
+
+    def stop(self) -> None:
+        for service in reversed(self.services):
+            service.stop()
+
+
+def prepare() -> Path:
+    """Build the index if the corpus changed and train the model if its inputs changed."""
+    from index_builder.cli import main as build_index
+    from policybot.train import ensure_model
+
+    if build_index([]) != 0:
+        raise SystemExit("the knowledge index could not be built (see the errors above)")
+    return ensure_model()
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="policybot run")
+    parser.add_argument("--host", default="127.0.0.1")
+    args = parser.parse_args(argv)
+    began = time.time()
+    model = prepare()
+    stack = Stack(model=model, host=args.host)
+    print("starting the eligibility service (8100), the action server (5055) and Rasa (5005)…", flush=True)
+    try:
+        took = stack.start()
+    except (RuntimeError, TimeoutError) as exc:
+        print(f"could not start: {exc}", file=sys.stderr)
+        return 1
+    print(f"all three services healthy in {took:.0f} s ({time.time() - began:.0f} s from the command)")
+    print(f"  chat here:        policybot chat   (or: make chat)")
+    print(f"  REST:             POST {stack.url('rasa')}/webhooks/rest/webhook  {{\"sender\": \"me\", \"message\": \"你好\"}}")
+    print(f"  web chat:         {stack.url('eligibility')}/chat")
+    print(f"  hotline console:  {stack.url('eligibility')}/console")
+    print(f"  API docs:         {stack.url('eligibility')}/docs")
+    print(f"  logs:             {paths.LOGS}/   — Ctrl-C stops all three")
+    stopping = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while not stopping:
+            for service in stack.services:
+                if service.process and service.process.poll() is not None:
+                    print(f"{service.name} stopped unexpectedly (exit {service.process.returncode}); see {service.log}",
+                          file=sys.stderr)
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        print("stopping…", flush=True)
+        stack.stop()
+        print("stopped.")
+    return 0

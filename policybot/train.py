@@ -1,0 +1,76 @@
+"""`policybot train`: train the Rasa model once per fingerprint of everything that goes into it.
+
+The fingerprint covers config.yml, the domain, the NLU/story data, the data generated from the corpus,
+the jieba user dictionary and the custom NLU components. A model with that fingerprint is reused from
+var/models/rasa or from the shared cache (POLICYBOT_CACHE, default ~/.cache/zhengcetong), so a clean
+checkout on the same machine does not retrain what it already trained.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional
+
+from policybot import paths
+from policybot.fingerprint import fingerprint
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("POLICYBOT_CACHE", Path.home() / ".cache" / "zhengcetong"))
+
+
+def prepare_generated() -> None:
+    """The jieba dictionary and the NLU names, both generated from the corpus."""
+    from bot.training_data import write as write_nlu
+    from index_builder.jieba_dict import write_user_dict
+
+    write_user_dict(paths.CORPUS, paths.JIEBA_DICT)
+    write_nlu(paths.CORPUS, paths.GENERATED_NLU)
+
+
+def model_fingerprint() -> str:
+    import rasa
+
+    inputs = [paths.CONFIG, paths.DOMAIN, paths.NLU_DATA, paths.GENERATED_NLU, paths.JIEBA_DICT,
+              paths.ROOT / "bot" / "components"]
+    return fingerprint(inputs, paths.ROOT, extra=f"rasa {rasa.__version__}", suffixes=(".yml", ".yaml", ".py", ".txt", ""))
+
+
+def ensure_model(force: bool = False) -> Path:
+    prepare_generated()
+    fp = model_fingerprint()[:16]
+    name = f"policybot-{fp}.tar.gz"
+    local = paths.RASA_MODELS / name
+    cached = cache_dir() / "rasa-models" / name
+    if local.exists() and not force:
+        print(f"train: model {name} is up to date")
+        return local
+    paths.RASA_MODELS.mkdir(parents=True, exist_ok=True)
+    if cached.exists() and not force:
+        shutil.copy2(cached, local)
+        print(f"train: reused {name} from {cached.parent}")
+        return local
+    print(f"train: training {name} (data or config changed)")
+    start = time.time()
+    cmd = [sys.executable, "-m", "rasa", "train", "--config", str(paths.CONFIG), "--domain", str(paths.DOMAIN),
+           "--data", str(paths.NLU_DATA), str(paths.GENERATED_NLU), "--out", str(paths.RASA_MODELS),
+           "--fixed-model-name", name.removesuffix(".tar.gz")]
+    subprocess.run(cmd, cwd=paths.ROOT, check=True)
+    print(f"train: done in {time.time() - start:.0f} s")
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(local, cached)
+    return local
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="policybot train")
+    parser.add_argument("--force", action="store_true", help="train even if a model with this fingerprint exists")
+    args = parser.parse_args(argv)
+    print(ensure_model(force=args.force))
+    return 0

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Create or reuse .venv: Python 3.10.13, exact versions from requirements/lock.txt, this project editable.
+# Idempotent: a stamp holds the hash of the lock file and pyproject.toml; nothing runs when it matches.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+stamp=.venv/.setup-stamp
+want=$(cat requirements/lock.txt pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x .venv/bin/python ]; then
+  exit 0
+fi
+
+py=""
+for cand in "$(pyenv root 2>/dev/null)/versions/$(cat .python-version)/bin/python" python3.10; do
+  if [ -n "$cand" ] && command -v "$cand" >/dev/null 2>&1; then py=$cand; break; fi
+done
+[ -n "$py" ] || { echo "setup: Python $(cat .python-version) not found (pyenv install $(cat .python-version))" >&2; exit 1; }
+
+echo "setup: building .venv with $($py --version) from requirements/lock.txt (first time: ~5 min, ~8 GB)"
+start=$(date +%s)
+[ -x .venv/bin/python ] || "$py" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade "pip==24.2"
+# One resolver run for everything: a separate later install can break a Rasa pin.
+.venv/bin/python -m pip install -q -r requirements/lock.txt 2>&1 | grep -v "is ignored: it is neither" || true
+.venv/bin/python -m pip install -q --no-deps --no-build-isolation -e . 2>&1 | grep -v "is ignored: it is neither" || true
+.venv/bin/python -m pip check
+echo "$want" > "$stamp"
+echo "setup: done in $(( $(date +%s) - start )) s, $(du -sh .venv | cut -f1)"
