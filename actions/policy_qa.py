@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -21,11 +21,11 @@ def mentioned_policy(tracker: Tracker) -> Optional[str]:
 
 
 class ActionAnswerPolicy(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_policy"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         question = tracker.latest_message.get("text") or ""
         context = mentioned_policy(tracker) or tracker.get_slot("current_policy")
         answer = knowledge.ask(question, context_doc_id=context)

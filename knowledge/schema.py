@@ -34,7 +34,7 @@ class Leaf(Strict):
     op: Literal[OPS]  # type: ignore[valid-type]
     value: Any = None
     text: str = Field(..., min_length=2, description="the condition in plain Chinese")
-    applies_if: Optional["Leaf"] = None
+    applies_if: Optional[Leaf] = None
     confidence: Literal["high", "low"] = "high"
 
     @validator("field")
@@ -58,12 +58,12 @@ class Leaf(Strict):
 
 
 class AnyOf(Strict):
-    any: List["Node"]
+    any: List[Node]
     text: Optional[str] = None
 
 
 class AllOf(Strict):
-    all: List["Node"]
+    all: List[Node]
     text: Optional[str] = None
 
 
@@ -137,6 +137,10 @@ class Document(Strict):
         if not DOC_ID.match(v):
             raise ValueError("id must look like ENT-001, CIT-001 or BUN-001")
         return v
+
+    @validator("source_date", pre=True)
+    def _date_text(cls, v: Any) -> Any:
+        return v.isoformat() if isinstance(v, dt.date) else v
 
     @validator("source_url")
     def _url(cls, v: str) -> str:

@@ -7,7 +7,7 @@ extractor is exact, so it wins; for the others DIET's version is kept.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -37,8 +37,8 @@ def deduplicate(entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class EntityDeduplicator(GraphComponent):
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "EntityDeduplicator":
+    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> EntityDeduplicator:
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
@@ -36,7 +36,7 @@ class ZhTokenizer(JiebaTokenizer):
             digest.update(path.name.encode() + path.read_bytes())
         return digest.hexdigest()
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> List[Token]:
         tokens = super().tokenize(message, attribute)
         kept = [t for t in tokens if not is_noise(t.text)]
         return kept or tokens

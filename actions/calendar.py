@@ -1,0 +1,69 @@
+"""政策月历 (what opens this month, what is open now, what closes soon) and subscriptions."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import conversation
+from actions.clients import eligibility
+from actions.clients.eligibility import EligibilityError
+
+SOON = ("截止", "快到期", "快结束", "最后", "来不及", "赶紧")
+
+
+def _items(answer: Any) -> List[Dict[str, Any]]:
+    if isinstance(answer, dict):
+        return list(answer.get("items") or answer.get("windows") or [])
+    return list(answer or [])
+
+
+def _line(item: Dict[str, Any]) -> str:
+    start, end = item.get("start") or "", item.get("end") or ""
+    span = f"{start} 至 {end}" if start and end else (item.get("text") or "常年受理")
+    return f"· {item.get('title') or item.get('policy_id')}：{span}"
+
+
+class ActionCalendar(Action):
+    def name(self) -> str:
+        return "action_calendar"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        month = conversation.entity(tracker, "date")
+        try:
+            if any(w in text for w in SOON):
+                items, head = _items(await eligibility.calendar(closing_within_days=30)), "30天内截止的申报："
+            elif month and isinstance(month, str) and len(month) == 7:
+                items, head = _items(await eligibility.calendar(month=month)), f"{month} 可申报的事项："
+            else:
+                items, head = _items(await eligibility.calendar(open_now="true")), "目前正在受理的申报："
+        except EligibilityError as exc:
+            dispatcher.utter_message(text=exc.message)
+            return []
+        if not items:
+            dispatcher.utter_message(text="这段时间暂无已公布的申报窗口，具体以主管部门最新通知为准。可以说“订阅”，有新通知我第一时间告诉您。")
+            return []
+        dispatcher.utter_message(text="\n".join([head, *(_line(i) for i in items[:8])]),
+                                 buttons=[{"title": "订阅申报提醒", "payload": "/subscribe"}])
+        return []
+
+
+class ActionSubscribe(Action):
+    def name(self) -> str:
+        return "action_subscribe"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[EventType]:
+        topic = conversation.entity(tracker, "category") or tracker.get_slot("current_policy") or "全部政策"
+        try:
+            await eligibility.subscribe(tracker.sender_id, str(topic), tracker.get_slot("profile_id"))
+        except EligibilityError as exc:
+            dispatcher.utter_message(text=exc.message)
+            return []
+        dispatcher.utter_message(text=f"已为您订阅“{topic}”的政策提醒。有新政策发布或申报开始、即将截止时，会第一时间通知您。")
+        return []

@@ -1,0 +1,105 @@
+"""The eligibility service over HTTP: one async client, JSON in and out, errors as EligibilityError."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+import httpx
+
+from actions.settings import get_settings
+
+UNAVAILABLE = "抱歉，政策计算服务暂时连不上，请稍后再试，或说“转人工”。"
+
+
+class EligibilityError(Exception):
+    """The service answered with an error (code, Chinese message) or could not be reached."""
+
+    def __init__(self, message: str, code: str = "unavailable", status: int = 0):
+        super().__init__(message)
+        self.message, self.code, self.status = message, code, status
+
+
+async def request(method: str, path: str, **kwargs: Any) -> Any:
+    settings = get_settings()
+    try:
+        async with httpx.AsyncClient(base_url=settings.eligibility_url, timeout=settings.eligibility_timeout_s) as client:
+            resp = await client.request(method, path, **kwargs)
+    except httpx.HTTPError as exc:
+        raise EligibilityError(UNAVAILABLE) from exc
+    if resp.status_code >= 400:
+        try:
+            body = resp.json()
+        except ValueError:
+            body = {}
+        error = body.get("error", body) if isinstance(body, dict) else {}
+        detail = error.get("detail") if isinstance(error, dict) else None
+        raise EligibilityError(
+            (error.get("message") if isinstance(error, dict) else None) or (detail if isinstance(detail, str) else None)
+            or UNAVAILABLE,
+            code=(error.get("code") if isinstance(error, dict) else None) or "error", status=resp.status_code)
+    return resp.json() if resp.content else None
+
+
+async def get_profile(profile_id: str) -> Dict[str, Any]:
+    return await request("GET", f"/profiles/{profile_id}")
+
+
+async def declare_fields(profile_id: str, fields: Dict[str, Any]) -> Dict[str, Any]:
+    return await request("POST", f"/profiles/{profile_id}/fields", json={"fields": fields})
+
+
+async def match(profile_id: Optional[str], fields: Dict[str, Any], policy_ids: Optional[List[str]] = None,
+                audience: Optional[str] = None, category: Optional[str] = None) -> Dict[str, Any]:
+    body: Dict[str, Any] = {"profile_id": profile_id} if profile_id else {"fields": fields}
+    if profile_id and fields:
+        body["fields"] = fields
+    if policy_ids:
+        body["policy_ids"] = policy_ids
+    if audience:
+        body["audience"] = audience
+    if category:
+        body["category"] = category
+    return await request("POST", "/match", json=body)
+
+
+async def get_policy(policy_id: str) -> Dict[str, Any]:
+    return await request("GET", f"/policies/{policy_id}")
+
+
+async def create_application(profile_id: str, policy_id: str, idempotency_key: str,
+                             conversation_id: Optional[str] = None) -> Dict[str, Any]:
+    return await request("POST", "/applications", json={"profile_id": profile_id, "policy_id": policy_id,
+                                                         "conversation_id": conversation_id},
+                         headers={"Idempotency-Key": idempotency_key})
+
+
+async def applications(profile_id: str) -> List[Dict[str, Any]]:
+    return await request("GET", f"/profiles/{profile_id}/applications")
+
+
+async def notifications(profile_id: str) -> List[Dict[str, Any]]:
+    return await request("GET", f"/profiles/{profile_id}/notifications")
+
+
+async def calendar(**params: Any) -> Any:
+    return await request("GET", "/calendar", params={k: v for k, v in params.items() if v is not None})
+
+
+async def rate(level: str, reason: Optional[str], conversation_id: str, application_id: Optional[str] = None) -> Any:
+    return await request("POST", "/ratings", json={"level": level, "reason": reason, "conversation_id": conversation_id,
+                                                    "application_id": application_id})
+
+
+async def open_ticket(kind: str, conversation_id: str, summary: str, transcript: List[Dict[str, str]],
+                      contact: Optional[str] = None) -> Any:
+    return await request("POST", "/tickets", json={"kind": kind, "conversation_id": conversation_id,
+                                                    "summary": summary, "transcript": transcript, "contact": contact})
+
+
+async def update_ticket(ticket_id: str, **changes: Any) -> Any:
+    return await request("PATCH", f"/tickets/{ticket_id}", json=changes)
+
+
+async def subscribe(conversation_id: str, topic: str, profile_id: Optional[str] = None) -> Any:
+    return await request("POST", "/subscriptions", json={"conversation_id": conversation_id, "topic": topic,
+                                                          "profile_id": profile_id})

@@ -1,0 +1,46 @@
+"""Reading the conversation: transcript, the latest entities, the user's declared facts."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+
+
+def transcript(tracker: Tracker, last: int = 30) -> List[Dict[str, str]]:
+    lines = []
+    for event in tracker.events:
+        if event.get("event") == "user" and event.get("text"):
+            lines.append({"who": "user", "text": event["text"]})
+        elif event.get("event") == "bot" and event.get("text"):
+            lines.append({"who": "bot", "text": event["text"]})
+    return lines[-last:]
+
+
+def summary(tracker: Tracker) -> str:
+    """One line for the person who picks the conversation up: what the user asked last."""
+    asked = [e["text"] for e in tracker.events if e.get("event") == "user" and e.get("text")
+             and not e["text"].startswith("/")]
+    topic = tracker.get_slot("current_policy")
+    head = f"当前关注事项 {topic}；" if topic else ""
+    return head + ("用户最近的问题：" + "｜".join(asked[-3:]) if asked else "用户尚未提问")
+
+
+def entity(tracker: Tracker, name: str) -> Optional[Any]:
+    return next(tracker.get_latest_entity_values(name), None)
+
+
+def intent_ranking(tracker: Tracker) -> List[Dict[str, Any]]:
+    return list(tracker.latest_message.get("intent_ranking") or [])
+
+
+def fallbacks_in_a_row(tracker: Tracker) -> int:
+    """How many of the latest user messages, counting back from this one, were not understood."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        if ((event.get("parse_data") or {}).get("intent") or {}).get("name") != "nlu_fallback":
+            break
+        count += 1
+    return count

@@ -1,0 +1,153 @@
+"""好差评, complaints, 转人工 and what to do when the assistant did not understand."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import conversation
+from actions.clients import eligibility
+from actions.clients.eligibility import EligibilityError
+
+LEVELS = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
+BAD = {"不满意", "非常不满意"}
+RATING_BUTTONS = [{"title": level, "payload": f'/rate_service{{"rating": "{level}"}}'} for level in LEVELS]
+
+# What an intent is called when the assistant asks "您是想问…"
+INTENT_WORDS = {
+    "ask_policy": "了解政策内容", "find_policies": "看看能申请哪些政策", "check_eligibility": "查询是否符合条件",
+    "apply": "在线申报", "application_status": "查询申报进度", "policy_calendar": "查看申报时间",
+    "subscribe": "订阅政策通知", "check_grants": "查询免申即享待遇", "ask_bundle": "了解一件事一次办",
+    "inform": "补充您的信息", "rate_service": "评价服务", "complain": "投诉建议", "human_handoff": "转人工服务",
+}
+
+
+def rating_buttons() -> List[Dict[str, str]]:
+    return RATING_BUTTONS
+
+
+class ActionRateService(Action):
+    def name(self) -> str:
+        return "action_rate_service"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        level = conversation.entity(tracker, "rating")
+        if level not in LEVELS:
+            dispatcher.utter_message(text="请您为本次服务打个分：", buttons=rating_buttons())
+            return []
+        try:
+            result = await eligibility.rate(level, None, tracker.sender_id, tracker.get_slot("last_application"))
+        except EligibilityError as exc:
+            dispatcher.utter_message(text=exc.message)
+            return []
+        ticket = (result or {}).get("ticket") or {}
+        if level in BAD and ticket:
+            dispatcher.utter_message(
+                text=f"很抱歉这次没让您满意。已为您登记回访，工单号 {ticket['id']}，工作人员会在5个工作日内联系您。"
+                     "方便的话，请告诉我哪里不满意，我一并转给负责的同事。")
+            return [SlotSet("awaiting", "rating_reason"), SlotSet("last_ticket", ticket["id"])]
+        dispatcher.utter_message(text="感谢您的评价，我们会继续努力！")
+        return [SlotSet("awaiting", None)]
+
+
+class ActionRatingReason(Action):
+    def name(self) -> str:
+        return "action_rating_reason"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        ticket_id = tracker.get_slot("last_ticket")
+        reason = tracker.latest_message.get("text") or ""
+        if ticket_id:
+            try:
+                await eligibility.update_ticket(ticket_id, note=f"用户补充的不满意原因：{reason}")
+            except EligibilityError as exc:
+                dispatcher.utter_message(text=exc.message)
+                return [SlotSet("awaiting", None)]
+        dispatcher.utter_message(text=f"已记下您的意见，并补充到工单 {ticket_id} 中。给您添麻烦了，我们会尽快整改。")
+        return [SlotSet("awaiting", None)]
+
+
+class ActionComplain(Action):
+    def name(self) -> str:
+        return "action_complain"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        try:
+            ticket = await eligibility.open_ticket("complaint", tracker.sender_id,
+                                                   tracker.latest_message.get("text") or "",
+                                                   conversation.transcript(tracker),
+                                                   contact=conversation.entity(tracker, "phone"))
+        except EligibilityError as exc:
+            dispatcher.utter_message(text=exc.message)
+            return []
+        dispatcher.utter_message(
+            text=f"非常抱歉给您带来不便。您的意见已登记，工单号 {ticket['id']}，工作人员会在5个工作日内回访处理。")
+        return [SlotSet("last_ticket", ticket["id"])]
+
+
+class ActionHandoff(Action):
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        try:
+            ticket = await eligibility.open_ticket("handoff", tracker.sender_id, conversation.summary(tracker),
+                                                   conversation.transcript(tracker),
+                                                   contact=conversation.entity(tracker, "phone"))
+        except EligibilityError as exc:
+            dispatcher.utter_message(text=exc.message + " 您也可以直接拨打12345热线。")
+            return [SlotSet("awaiting", None)]
+        dispatcher.utter_message(
+            text=f"好的，正在为您转接人工服务，工单号 {ticket['id']}。我已把刚才的对话整理给工作人员，您不用再重复说明。"
+                 "工作时间内会尽快回复您，也可以拨打12345热线并报上工单号。",
+            json_message={"type": "handoff", "ticket_id": ticket["id"]})
+        return [SlotSet("awaiting", None), SlotSet("last_ticket", ticket["id"])]
+
+
+class ActionFallback(Action):
+    """Not understood: offer the two likeliest meanings as buttons; after two in a row, offer a person."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        count = conversation.fallbacks_in_a_row(tracker)
+        if count >= 2:
+            dispatcher.utter_message(text="抱歉，我还是没能理解您的问题。要不要为您转人工服务？",
+                                     buttons=[{"title": "转人工", "payload": "/affirm"},
+                                              {"title": "不用了", "payload": "/deny"}])
+            return [SlotSet("awaiting", "handoff_offer")]
+        candidates = [r["name"] for r in conversation.intent_ranking(tracker)
+                      if r.get("name") in INTENT_WORDS][:2]
+        if candidates:
+            dispatcher.utter_message(
+                text="抱歉，我不太确定您的意思。您是想：",
+                buttons=[{"title": INTENT_WORDS[name], "payload": f"/{name}"} for name in candidates]
+                + [{"title": "都不是", "payload": "/human_handoff"}])
+        else:
+            dispatcher.utter_message(response="utter_default")
+        return []
+
+
+class ActionDecline(Action):
+    """The user said no to what the assistant offered: cancel that, nothing else."""
+
+    def name(self) -> str:
+        return "action_decline"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        awaiting = tracker.get_slot("awaiting")
+        if awaiting == "apply_confirm":
+            dispatcher.utter_message(response="utter_apply_cancelled")
+            return [SlotSet("awaiting", None), SlotSet("pending_application", None)]
+        dispatcher.utter_message(response="utter_handoff_declined")
+        return [SlotSet("awaiting", None)]

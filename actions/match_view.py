@@ -1,0 +1,81 @@
+"""Reading the eligibility service's match answer, and saying it in plain Chinese."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+MARK = {"met": "✓", "not_met": "✗", "unknown": "？"}
+STATUS_WORDS = {"eligible": "符合条件", "not_eligible": "暂不符合", "needs_information": "还需补充信息"}
+
+
+def results(match: Dict[str, Any]) -> List[Dict[str, Any]]:
+    return list(match.get("results") or [])
+
+
+def next_question(match: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    q = match.get("next_question")
+    return q if q and q.get("field") else None
+
+
+def by_status(match: Dict[str, Any], status: str) -> List[Dict[str, Any]]:
+    return [r for r in results(match) if r.get("status") == status]
+
+
+def benefit_text(result: Dict[str, Any]) -> str:
+    benefit = result.get("benefit") or {}
+    estimate = benefit.get("estimate_wan") or benefit.get("max_amount_wan")
+    if isinstance(estimate, (int, float)) and estimate > 0:
+        return f"预计最高 {estimate:g} 万元"
+    return "金额以主管部门最新通知为准"
+
+
+def conditions_lines(result: Dict[str, Any]) -> List[str]:
+    lines = []
+    for c in result.get("conditions") or []:
+        lines.append(f"{MARK.get(c.get('result'), '？')} {c.get('text')}")
+    return lines
+
+
+def question_buttons(question: Dict[str, Any]) -> List[Dict[str, str]]:
+    kind = question.get("type")
+    if kind == "bool":
+        return [{"title": "是", "payload": "是"}, {"title": "否", "payload": "否"}]
+    options = question.get("options") or []
+    if kind in ("enum", "list") and options:
+        buttons = [{"title": str(o), "payload": str(o)} for o in options[:8]]
+        if kind == "list":
+            buttons.append({"title": "都没有", "payload": "都没有"})
+        return buttons
+    return []
+
+
+def summary_text(match: Dict[str, Any], limit: int = 5) -> str:
+    eligible = by_status(match, "eligible")
+    pending = by_status(match, "needs_information")
+    if not eligible and not pending:
+        return "根据目前的信息，暂时没有找到您能申请的政策。信息有变化时告诉我，我再帮您查。"
+    lines = []
+    if eligible:
+        lines.append(f"根据您的信息，以下 {len(eligible)} 项政策您符合条件：")
+        for i, r in enumerate(sorted(eligible, key=_amount, reverse=True)[:limit], 1):
+            lines.append(f"{i}. {r.get('title')}（{benefit_text(r)}）")
+        if len(eligible) > limit:
+            lines.append(f"……另有 {len(eligible) - limit} 项，可以说“查看全部”。")
+    if pending:
+        lines.append(f"另有 {len(pending)} 项还需补充信息才能判断。")
+    return "\n".join(lines)
+
+
+def _amount(result: Dict[str, Any]) -> float:
+    benefit = result.get("benefit") or {}
+    value = benefit.get("estimate_wan") or benefit.get("max_amount_wan") or 0
+    return float(value) if isinstance(value, (int, float)) else 0.0
+
+
+def checklist_text(result: Dict[str, Any]) -> str:
+    head = f"《{result.get('title')}》的条件，逐条对照您的情况："
+    verdict = STATUS_WORDS.get(result.get("status", ""), "")
+    tail = {"eligible": f"结论：您{verdict}，{benefit_text(result)}。可以直接一键申报。",
+            "not_eligible": "结论：按目前信息暂不符合（✗ 项）。如信息有误，直接告诉我正确的情况。",
+            "needs_information": "结论：还差带“？”的信息，告诉我就能判断。"}.get(result.get("status", ""), "")
+    return "\n".join([head, *conditions_lines(result), tail])

@@ -1,0 +1,155 @@
+"""政策AI计算器 in a conversation: ask only the question that settles the most unknowns, one at a
+time, then show what the user qualifies for (or walk one policy's conditions)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import conversation, match_view
+from actions.clients import eligibility
+from actions.clients.eligibility import EligibilityError
+from actions.policy_qa import mentioned_policy
+from actions.settings import get_settings
+from bot.answers import FIELD_ENTITY, fields_from_entities, parse_answer
+
+ANSWER_INTENTS = {"inform", "affirm", "deny", None}
+
+
+async def current_match(tracker: Tracker) -> Dict[str, Any]:
+    scope = tracker.get_slot("match_scope")
+    return await eligibility.match(
+        tracker.get_slot("profile_id"), tracker.get_slot("declared_fields") or {},
+        policy_ids=[scope] if scope else None, category=tracker.get_slot("category"))
+
+
+class ActionStartMatching(Action):
+    def name(self) -> str:
+        return "action_start_matching"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        intent = tracker.get_intent_of_latest_message()
+        scope = None
+        if intent == "check_eligibility":
+            scope = mentioned_policy(tracker) or tracker.get_slot("current_policy")
+        told = fields_from_entities(tracker.latest_message.get("entities") or [])
+        declared = {**(tracker.get_slot("declared_fields") or {}), **told}
+        if not tracker.get_slot("profile_id") and not declared:
+            dispatcher.utter_message(
+                text="好的，我来帮您算一算。若您是企业，可以直接发统一社会信用代码，我从数据账户读取信息，少问几个问题；"
+                     "也可以直接回答下面的问题。")
+        return [SlotSet("match_scope", scope), SlotSet("questions_asked", 0), SlotSet("pending_answer", None),
+                SlotSet("declared_fields", declared), SlotSet("current_policy", scope or tracker.get_slot("current_policy"))]
+
+
+class ActionAskPendingAnswer(Action):
+    def name(self) -> str:
+        return "action_ask_pending_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        try:
+            match = await current_match(tracker)
+        except EligibilityError as exc:
+            dispatcher.utter_message(text=exc.message)
+            return []
+        question = match_view.next_question(match)
+        if question is None:
+            return [SlotSet("pending_field", None)]
+        dispatcher.utter_message(text=question.get("question") or question.get("text"),
+                                 buttons=match_view.question_buttons(question))
+        return [SlotSet("pending_field", question)]
+
+
+class ValidateMatchingForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_matching_form"
+
+    async def required_slots(self, domain_slots: List[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[str]:
+        if (tracker.get_slot("questions_asked") or 0) >= get_settings().max_questions:
+            return []
+        try:
+            match = await current_match(tracker)
+        except EligibilityError:
+            return []
+        return ["pending_answer"] if match_view.next_question(match) else []
+
+    async def extract_pending_answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                     domain: DomainDict) -> Dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "pending_answer":
+            return {}
+        question: Optional[Dict[str, Any]] = tracker.get_slot("pending_field")
+        intent = tracker.get_intent_of_latest_message()
+        text = tracker.latest_message.get("text") or ""
+        if not question or intent not in ANSWER_INTENTS and not _is_button(text, question):
+            return {}
+        field = question["field"]
+        entity_value = None
+        for key, entity in FIELD_ENTITY.items():
+            if key in field:
+                entity_value = conversation.entity(tracker, entity)
+                break
+        value = parse_answer(question.get("type", "enum"), text, question.get("options") or [],
+                             intent if intent in ("affirm", "deny") else None, entity_value, question.get("unit"))
+        told = fields_from_entities(tracker.latest_message.get("entities") or [])
+        if value is None and not told:
+            return {}
+        return {"pending_answer": {"field": field, "value": value, "also": told}}
+
+    async def validate_pending_answer(self, slot_value: Any, dispatcher: CollectingDispatcher,
+                                      tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
+        if not isinstance(slot_value, dict):
+            return {"pending_answer": None}
+        fields = dict(slot_value.get("also") or {})
+        if slot_value.get("value") is not None:
+            fields[slot_value["field"]] = slot_value["value"]
+        declared = {**(tracker.get_slot("declared_fields") or {}), **fields}
+        profile_id = tracker.get_slot("profile_id")
+        if profile_id and fields:
+            try:
+                await eligibility.declare_fields(profile_id, fields)
+            except EligibilityError as exc:
+                dispatcher.utter_message(text=exc.message)
+        return {"pending_answer": None, "declared_fields": declared,
+                "questions_asked": (tracker.get_slot("questions_asked") or 0) + 1}
+
+
+def _is_button(text: str, question: Dict[str, Any]) -> bool:
+    return text in {b["payload"] for b in match_view.question_buttons(question)}
+
+
+class ActionShowMatches(Action):
+    def name(self) -> str:
+        return "action_show_matches"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[EventType]:
+        try:
+            match = await current_match(tracker)
+        except EligibilityError as exc:
+            dispatcher.utter_message(text=exc.message)
+            return []
+        scope = tracker.get_slot("match_scope")
+        events: List[EventType] = [SlotSet("pending_field", None), SlotSet("match_scope", None)]
+        if scope:
+            result = next((r for r in match_view.results(match) if r.get("policy_id") == scope), None)
+            if result is None:
+                dispatcher.utter_message(text="抱歉，没有找到这项政策的条件。")
+                return events
+            buttons = [{"title": "一键申报", "payload": "/apply"}] if result.get("status") == "eligible" else []
+            dispatcher.utter_message(text=match_view.checklist_text(result), buttons=buttons)
+            return events
+        eligible = sorted(match_view.by_status(match, "eligible"), key=match_view._amount, reverse=True)
+        buttons = [{"title": f"申报：{r.get('title')}"[:30], "payload": f'/apply{{"policy": "{r.get("policy_id")}"}}'}
+                   for r in eligible[:3]]
+        dispatcher.utter_message(text=match_view.summary_text(match), buttons=buttons,
+                                 json_message={"type": "matches", "eligible": [r.get("policy_id") for r in eligible]})
+        if eligible:
+            events.append(SlotSet("current_policy", eligible[0].get("policy_id")))
+        return events

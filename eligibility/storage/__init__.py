@@ -1,0 +1,1 @@
+"""Storage through SQLAlchemy 1.4 Core: SQLite (WAL) by default, PostgreSQL by URL."""

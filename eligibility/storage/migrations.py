@@ -1,0 +1,70 @@
+"""Schema migrations: numbered steps recorded in ``schema_version``, then the field-column sync.
+
+Versioned steps change the fixed tables. The data account's columns follow the field catalogue: a
+field added to ``rules/fields.yaml`` with a ``source`` gets its column on the next start (ALTER TABLE
+ADD COLUMN through Alembic's operations, which work on SQLite and PostgreSQL alike).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable, List, Tuple
+
+import sqlalchemy as sa
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+from sqlalchemy.engine import Connection
+
+from eligibility.storage import tables as t
+from eligibility.storage.db import Database
+
+
+def _initial(conn: Connection, ops: Operations) -> None:
+    t.metadata.create_all(conn, checkfirst=True)
+
+
+def _grant_and_ticket_indexes(conn: Connection, ops: Operations) -> None:
+    ops.create_index("ix_grants_policy_status", "grants", ["policy_id", "status"])
+    ops.create_index("ix_tickets_kind_due", "tickets", ["kind", "due_date"])
+
+
+MIGRATIONS: List[Tuple[int, str, Callable[[Connection, Operations], None]]] = [
+    (1, "initial tables", _initial),
+    (2, "indexes for grants by policy and tickets by due date", _grant_and_ticket_indexes),
+]
+
+
+def applied_versions(conn: Connection) -> List[int]:
+    if not sa.inspect(conn).has_table("schema_version"):
+        return []
+    return [r[0] for r in conn.execute(sa.select(t.schema_version.c.version))]
+
+
+def sync_field_columns(conn: Connection, ops: Operations) -> List[str]:
+    existing = {c["name"] for c in sa.inspect(conn).get_columns("profiles")}
+    added = []
+    for column in t.profiles.columns:
+        if column.name not in existing:
+            ops.add_column("profiles", sa.Column(column.name, column.type, nullable=True))
+            added.append(column.name)
+    return added
+
+
+def migrate(db: Database) -> List[str]:
+    """Bring the database to the current schema; return what was done."""
+    done: List[str] = []
+    with db.write() as conn:
+        t.schema_version.create(conn, checkfirst=True)
+        have = set(applied_versions(conn))
+        ops = Operations(MigrationContext.configure(conn))
+        for version, description, step in MIGRATIONS:
+            if version in have:
+                continue
+            step(conn, ops)
+            conn.execute(t.schema_version.insert().values(
+                version=version, description=description, applied_at=dt.datetime.utcnow()))
+            done.append(f"{version}: {description}")
+        added = sync_field_columns(conn, ops)
+        if added:
+            done.append(f"added field columns: {', '.join(added)}")
+    return done

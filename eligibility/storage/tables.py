@@ -1,0 +1,173 @@
+"""Table definitions. ``profiles`` has one column per stored (verified) field of the catalogue."""
+
+from __future__ import annotations
+
+from typing import Dict
+
+import sqlalchemy as sa
+
+from eligibility.rules.fields import Catalogue, FieldSpec, load_catalogue
+
+COLUMN_TYPES: Dict[str, sa.types.TypeEngine] = {
+    "number": sa.Float(),
+    "int": sa.BigInteger(),
+    "bool": sa.Boolean(create_constraint=False),
+    "date": sa.Date(),
+    "enum": sa.String(200),
+    "list": sa.Text(),
+}
+
+metadata = sa.MetaData()
+
+
+def field_column(spec: FieldSpec) -> sa.Column:
+    return sa.Column(spec.name, COLUMN_TYPES[spec.kind], nullable=True)
+
+
+def _ts(name: str, nullable: bool = False) -> sa.Column:
+    return sa.Column(name, sa.DateTime(), nullable=nullable)
+
+
+schema_version = sa.Table(
+    "schema_version", metadata,
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("description", sa.String(200), nullable=False),
+    _ts("applied_at"),
+)
+
+profile_base_columns = (
+    sa.Column("id", sa.String(18), primary_key=True),
+    sa.Column("kind", sa.String(12), nullable=False),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("sources", sa.Text, nullable=False, default="{}"),  # {source: ISO time of the last sync}
+    _ts("created_at"),
+    _ts("updated_at"),
+)
+
+
+def build_profiles_table(catalogue: Catalogue) -> sa.Table:
+    cols = [c.copy() for c in profile_base_columns]
+    cols += [field_column(spec) for spec in catalogue.stored()]
+    return sa.Table("profiles", metadata, *cols, sa.Index("ix_profiles_kind", "kind"))
+
+
+profiles = build_profiles_table(load_catalogue())
+
+declared_fields = sa.Table(
+    "declared_fields", metadata,
+    sa.Column("profile_id", sa.String(18), sa.ForeignKey("profiles.id"), primary_key=True),
+    sa.Column("field", sa.String(80), primary_key=True),
+    sa.Column("value_json", sa.Text, nullable=False),
+    sa.Column("conversation_id", sa.String(80)),
+    _ts("recorded_at"),
+)
+
+applications = sa.Table(
+    "applications", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("profile_id", sa.String(18), sa.ForeignKey("profiles.id"), nullable=False, index=True),
+    sa.Column("policy_id", sa.String(16), nullable=False, index=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("handling", sa.String(12), nullable=False),
+    sa.Column("idempotency_key", sa.String(120), unique=True),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("active_key", sa.String(60), unique=True),  # profile:policy while the application is open
+    sa.Column("form_json", sa.Text, nullable=False),
+    sa.Column("licences_json", sa.Text, nullable=False),
+    sa.Column("rule_trail_json", sa.Text, nullable=False),
+    sa.Column("benefit_json", sa.Text, nullable=False),
+    sa.Column("ruleset_version", sa.String(20), nullable=False),
+    _ts("created_at"),
+    _ts("updated_at"),
+)
+
+application_events = sa.Table(
+    "application_events", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("application_id", sa.String(40), sa.ForeignKey("applications.id"), nullable=False, index=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("actor", sa.String(60), nullable=False),
+    sa.Column("note", sa.Text),
+    _ts("at"),
+)
+
+grant_runs = sa.Table(
+    "grant_runs", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    _ts("started_at"),
+    _ts("finished_at", nullable=True),
+    sa.Column("policies", sa.Integer, nullable=False, default=0),
+    sa.Column("grants_created", sa.Integer, nullable=False, default=0),
+    sa.Column("notifications_created", sa.Integer, nullable=False, default=0),
+)
+
+grants = sa.Table(
+    "grants", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("policy_id", sa.String(16), nullable=False),
+    sa.Column("profile_id", sa.String(18), sa.ForeignKey("profiles.id"), nullable=False, index=True),
+    sa.Column("period", sa.String(10), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("amount_wan", sa.Float),
+    sa.Column("run_id", sa.String(40), nullable=False),
+    sa.Column("account_masked", sa.String(40)),
+    sa.Column("account_hash", sa.String(64)),
+    _ts("created_at"),
+    _ts("confirmed_at", nullable=True),
+    _ts("paid_at", nullable=True),
+    sa.UniqueConstraint("policy_id", "profile_id", "period", name="uq_grants_policy_profile_period"),
+)
+
+notifications = sa.Table(
+    "notifications", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("profile_id", sa.String(18), sa.ForeignKey("profiles.id"), nullable=False, index=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("grant_id", sa.Integer, sa.ForeignKey("grants.id"), unique=True),
+    sa.Column("application_id", sa.String(40)),
+    sa.Column("policy_id", sa.String(16)),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    _ts("created_at"),
+    _ts("read_at", nullable=True),
+)
+
+ratings = sa.Table(
+    "ratings", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("level", sa.String(10), nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("conversation_id", sa.String(80)),
+    sa.Column("application_id", sa.String(40)),
+    sa.Column("profile_id", sa.String(18)),
+    sa.Column("ticket_id", sa.String(40)),
+    _ts("created_at"),
+)
+
+tickets = sa.Table(
+    "tickets", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("kind", sa.String(12), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False, index=True),
+    sa.Column("due_date", sa.Date),
+    sa.Column("rating_id", sa.Integer),
+    sa.Column("conversation_id", sa.String(80)),
+    sa.Column("application_id", sa.String(40)),
+    sa.Column("profile_id", sa.String(18)),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("contact", sa.String(60)),
+    sa.Column("transcript_json", sa.Text, nullable=False, default="[]"),
+    sa.Column("assignee", sa.String(60)),
+    _ts("created_at"),
+    _ts("updated_at"),
+)
+
+ticket_events = sa.Table(
+    "ticket_events", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ticket_id", sa.String(40), sa.ForeignKey("tickets.id"), nullable=False, index=True),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("actor", sa.String(60), nullable=False),
+    _ts("at"),
+)

@@ -1,0 +1,117 @@
+"""`policybot eval nlu --data FILE.jsonl|DIR|FILE.yml [--model M] [--json]`
+
+Scores the trained Rasa model on held-out examples: a jsonl of {text, intent} or Rasa NLU YAML (with
+entity annotations, then entity F1 too). Split intents are mapped through nlu_data/intent_groups.yml.
+Writes a confusion matrix image next to the report; the last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Dict, List, Optional, Set, Tuple
+
+import yaml
+
+from policybot import metrics, paths
+
+Example = Tuple[str, str, Set[metrics.Span]]
+
+
+def intent_groups() -> Dict[str, str]:
+    return yaml.safe_load((paths.NLU_DATA / "intent_groups.yml").read_text(encoding="utf-8"))
+
+
+def group(intent: str, groups: Dict[str, str]) -> str:
+    base = intent.split("/")[0]
+    return groups.get(intent, groups.get(base, base))
+
+
+def load_examples(path: Path) -> List[Example]:
+    if path.suffix == ".jsonl":
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return [(r["text"], r["intent"], set()) for r in rows]
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    files = sorted(path.glob("*.yml")) if path.is_dir() else [path]
+    out: List[Example] = []
+    for file in files:
+        for msg in load_data(str(file)).intent_examples:
+            spans = {(e["entity"], e["start"], e["end"]) for e in msg.get("entities") or []}
+            out.append((msg.get("text"), msg.get("intent"), spans))
+    return out
+
+
+def latest_model() -> Path:
+    models = sorted(paths.RASA_MODELS.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise SystemExit("no trained model in var/models/rasa: run `make train` first")
+    return models[-1]
+
+
+async def _parse_all(model: Path, texts: List[str]) -> Tuple[List[dict], List[float]]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    results, times = [], []
+    for text in texts:
+        start = time.perf_counter()
+        results.append(await agent.parse_message(text))
+        times.append(time.perf_counter() - start)
+    return results, times
+
+
+def evaluate(model: Path, examples: List[Example], image: Optional[Path] = None) -> Dict[str, object]:
+    groups = intent_groups()
+    parsed, times = asyncio.run(_parse_all(model, [t for t, _, _ in examples]))
+    gold = [group(i, groups) for _, i, _ in examples]
+    pred = [group((p.get("intent") or {}).get("name") or "nlu_fallback", groups) for p in parsed]
+    report = metrics.classification_report(gold, pred)
+    annotated = [i for i, (_, _, spans) in enumerate(examples) if spans] if any(s for _, _, s in examples) else []
+    if any(spans for _, _, spans in examples):
+        gold_spans = [examples[i][2] for i in range(len(examples))]
+        pred_spans = [{(e["entity"], e["start"], e["end"]) for e in p.get("entities") or []} for p in parsed]
+        report["entities"] = metrics.entity_f1(gold_spans, pred_spans)
+        report["entities"]["annotated_examples"] = len(annotated)
+    times.sort()
+    report["parse_ms_p50"] = 1000 * times[len(times) // 2] if times else 0.0
+    if image is not None:
+        labels, matrix = metrics.confusion(gold, pred)
+        metrics.plot_confusion(labels, matrix, str(image))
+        report["confusion_image"] = str(image)
+    report["errors"] = [{"text": t, "gold": g, "pred": p} for (t, _, _), g, p in zip(examples, gold, pred) if g != p][:50]
+    return report
+
+
+def print_report(report: Dict[str, object]) -> None:
+    print(f"examples {report['n']}  accuracy {report['accuracy']:.4f}  macro-F1 {report['macro_f1']:.4f}")
+    for label, v in sorted(report["per_label"].items()):  # type: ignore[union-attr]
+        print(f"  {label:<20} P {v['precision']:.3f}  R {v['recall']:.3f}  F1 {v['f1']:.3f}  n {v['support']}")
+    if "entities" in report:
+        e = report["entities"]
+        print(f"entities: P {e['precision']:.4f}  R {e['recall']:.4f}  F1 {e['f1']:.4f}  (gold {e['gold']})")
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="policybot eval nlu")
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--out", type=Path, default=paths.VAR / "eval")
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of all figures")
+    args = parser.parse_args(argv)
+    examples = load_examples(args.data)
+    if not examples:
+        print(f"no examples in {args.data}")
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    report = evaluate(args.model or latest_model(), examples, image=args.out / "nlu_confusion.png")
+    print_report(report)
+    (args.out / "nlu_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    if args.json:
+        summary = {k: v for k, v in report.items() if k not in ("per_label", "errors")}
+        summary["per_intent_f1"] = {k: round(v["f1"], 4) for k, v in report["per_label"].items()}  # type: ignore[union-attr]
+        print(json.dumps(summary, ensure_ascii=False))
+    return 0
