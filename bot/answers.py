@@ -13,7 +13,8 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 from bot import quantities
 
 YES = ("是", "对", "有", "已经", "已", "符合", "认定了", "拿到了", "嗯", "可以", "yes")
-NO = ("不是", "没有", "否", "不", "没", "无", "还没", "未")
+NO = ("不是", "没有", "否", "不", "没", "无", "还没", "未", "都没", "都不")
+UNSURE = ("不清楚", "不知道", "不确定", "不太清楚", "不记得", "说不准", "不好说")
 
 # Which entity can answer which field, when the user names it in passing ("我们在龙华区，200人").
 ENTITY_FIELDS: Dict[str, Sequence[str]] = {
@@ -35,6 +36,8 @@ def yes_no(text: str, intent: Optional[str] = None) -> Optional[bool]:
     if intent == "deny":
         return False
     stripped = text.strip()
+    if any(w in stripped for w in UNSURE):
+        return None
     if any(stripped.startswith(w) for w in NO):
         return False
     if any(stripped.startswith(w) for w in YES):

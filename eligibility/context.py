@@ -1,0 +1,90 @@
+"""The running service: settings, database, the current policy set (swapped whole on reload)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from typing import Dict, List, Optional
+
+import sqlalchemy as sa
+
+from eligibility.modes import load_modes
+from eligibility.profiles import demo, generator
+from eligibility.profiles.store import insert_profiles
+from eligibility.rules.policies import PolicySet, build_policy_set
+from eligibility.settings import Settings
+from eligibility.storage import tables as t
+from eligibility.storage.db import Database
+from eligibility.storage.migrations import migrate
+
+log = logging.getLogger("eligibility")
+
+
+class Context:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.db = Database(settings.resolved_database_url())
+        self._lock = threading.Lock()
+        self._policies: Optional[PolicySet] = None
+
+    @property
+    def policies(self) -> PolicySet:
+        if self._policies is None:
+            self.reload()
+        assert self._policies is not None
+        return self._policies
+
+    def reload(self) -> PolicySet:
+        with self._lock:
+            fresh = build_policy_set(self.settings.corpus_dir, load_modes(self.settings.modes_path))
+            self._policies = fresh
+        for w in fresh.warnings:
+            log.warning("policy set: %s", w)
+        for e in fresh.errors:
+            log.warning("corpus: %s", e)
+        return fresh
+
+    def today(self) -> dt.date:
+        return self.settings.today or dt.date.today()
+
+    def now(self) -> dt.datetime:
+        if self.settings.today:
+            return dt.datetime.combine(self.settings.today, dt.datetime.utcnow().time())
+        return dt.datetime.utcnow()
+
+    def migrate(self) -> List[str]:
+        return migrate(self.db)
+
+    def profile_count(self) -> int:
+        with self.db.read() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(t.profiles)).scalar() or 0)
+
+    def seed(self, enterprises: Optional[int] = None, citizens: Optional[int] = None,
+             seed: Optional[int] = None) -> Dict[str, float]:
+        """Insert the demo data account (known profiles + generated ones) in one transaction."""
+        n_ent = self.settings.demo_enterprises if enterprises is None else enterprises
+        n_cit = self.settings.demo_citizens if citizens is None else citizens
+        value = self.settings.seed if seed is None else seed
+        start = time.perf_counter()
+        day = self.today()
+        known = list(demo.persona_rows(self.policies, day))
+        known_ids = {r["id"] for r in known}
+
+        def rows():
+            yield from known
+            yield from (r for r in generator.enterprises(n_ent, value, day) if r["id"] not in known_ids)
+            yield from (r for r in generator.citizens(n_cit, value, day) if r["id"] not in known_ids)
+
+        with self.db.write() as conn:
+            count = insert_profiles(conn, rows(), self.policies.catalogue)
+        return {"profiles": count, "seconds": round(time.perf_counter() - start, 3)}
+
+    def prepare(self) -> None:
+        """Migrate, and seed the demo data account if it is empty (and seeding is on)."""
+        for step in self.migrate():
+            log.info("migration: %s", step)
+        if self.settings.seed_demo and self.profile_count() == 0:
+            done = self.seed()
+            log.info("seeded the demo data account: %s", done)

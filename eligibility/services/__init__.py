@@ -1,0 +1,1 @@
+"""The service layer: matching, applications, grants, calendar, ratings and tickets."""

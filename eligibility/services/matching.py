@@ -1,0 +1,135 @@
+"""Matching a profile against every policy: status, conditions in plain words, benefit, next question."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, Optional
+
+from eligibility.rules.evaluate import Outcome, explain_all
+from eligibility.rules.model import Cond, Group
+from eligibility.rules.policies import Policy, PolicySet
+from eligibility.rules.values import to_json
+from eligibility.services.benefit import estimate
+
+STATUS = {True: "eligible", False: "not_eligible", None: "needs_information"}
+STATUS_LABEL = {"eligible": "符合条件", "not_eligible": "不符合条件", "needs_information": "需补充信息"}
+
+
+@dataclass
+class Filters:
+    audience: Optional[str] = None
+    category: Optional[str] = None
+    window_open: bool = False
+    handling: Optional[str] = None
+
+
+def _actual(leaf: Cond, values: Mapping[str, Any]) -> Any:
+    v = values.get(leaf.field)
+    return to_json(leaf.kind, v)
+
+
+def _entry(outcome: Outcome, values: Mapping[str, Any]) -> Dict[str, Any]:
+    node = outcome.node
+    if isinstance(node, Cond):
+        entry: Dict[str, Any] = {"text": node.text, "fields": [node.field], "actual": _actual(node, values)}
+        if node.applies_if is not None:
+            entry["applies_if"] = node.applies_if.text
+            if outcome.parts and outcome.parts[0].result is False:
+                entry["note"] = "该条件不适用于您的情况"
+        if node.confidence == "low":
+            entry["note"] = "该条件系根据上下文推定，请以主管部门解释为准"
+        return entry
+    assert isinstance(node, Group)
+    fields = sorted({leaf.field for leaf in node.leaves()})
+    return {"text": node.label, "fields": fields,
+            "parts": [{"text": p.node.text if isinstance(p.node, Cond) else p.node.label,
+                       "status": {True: "met", False: "not_met", None: "unknown"}[p.result]} for p in outcome.parts]}
+
+
+def match_policy(policy: Policy, values: Mapping[str, Any], policies: PolicySet, today: dt.date) -> Dict[str, Any]:
+    result, outcomes = explain_all(policy.conditions, values)
+    if not policy.conditions and not policy.doc.conditions_complete:
+        result = None
+    status = STATUS[result]
+    met, not_met, unknown = [], [], []
+    missing: List[str] = []
+    for o in outcomes:
+        bucket = met if o.result is True else not_met if o.result is False else unknown
+        entry = _entry(o, values)
+        if o.result is None:
+            fields = list(dict.fromkeys(leaf.field for leaf in o.unknown_leaves()))
+            entry["missing"] = fields
+            missing.extend(fields)
+        bucket.append(entry)
+    out = {
+        "policy_id": policy.id, "title": policy.doc.title, "category": policy.doc.category,
+        "audience": policy.audience, "handling": policy.handling, "status": status,
+        "status_label": STATUS_LABEL[status], "met": met, "not_met": not_met, "unknown": unknown,
+        "conditions_complete": policy.doc.conditions_complete,
+        "benefit": estimate(policy, values, policies.catalogue),
+        "window": {"state": policy.window_state(today), "windows": [w.describe() for w in policy.windows(today)]},
+        "_missing": list(dict.fromkeys(missing)),
+    }
+    if not policy.doc.conditions_complete:
+        out["note"] = "政策条件可能未完整列出，结果仅供参考，请以主管部门通知为准。"
+    return out
+
+
+def next_question(results: List[Dict[str, Any]], policies: PolicySet) -> Optional[Dict[str, Any]]:
+    """The field whose answer bears on the most candidate policies (ties: the larger benefit)."""
+    settles: Dict[str, List[str]] = defaultdict(list)
+    weight: Dict[str, float] = defaultdict(float)
+    for r in results:
+        if r["status"] != "needs_information":
+            continue
+        for name in r["_missing"]:
+            settles[name].append(r["policy_id"])
+            weight[name] += r["benefit"].get("max_amount_wan") or 0.0
+    if not settles:
+        return None
+    ranked = sorted(settles, key=lambda f: (-len(settles[f]), -weight[f], f))
+    best = ranked[0]
+    spec = policies.catalogue.get(best)
+    text = None
+    for r in results:
+        for entry in r["unknown"]:
+            if best in entry.get("missing", []) and len(entry["fields"]) == 1:
+                text = entry["text"]
+                break
+        if text:
+            break
+    return {
+        "field": best,
+        "question": spec.question(text) if spec else f"请问您的{best}情况如何？",
+        "label": spec.label if spec else best,
+        "type": spec.kind if spec else "enum",
+        "unit": spec.unit if spec else None,
+        "examples": list(spec.examples) if spec else [],
+        "policies": settles[best],
+        "settles_count": len(settles[best]),
+        "then": ranked[1:4],
+    }
+
+
+def match(policies: PolicySet, values: Mapping[str, Any], filters: Filters, today: dt.date) -> Dict[str, Any]:
+    results = []
+    for policy in policies.policies.values():
+        doc = policy.doc
+        if filters.audience and policy.audience != filters.audience:
+            continue
+        if filters.category and doc.category != filters.category:
+            continue
+        if filters.handling and policy.handling != filters.handling:
+            continue
+        if filters.window_open and policy.window_state(today) == "closed":
+            continue
+        results.append(match_policy(policy, values, policies, today))
+    order = {"eligible": 0, "needs_information": 1, "not_eligible": 2}
+    results.sort(key=lambda r: (order[r["status"]], -(r["benefit"].get("estimate_wan") or 0), r["policy_id"]))
+    question = next_question(results, policies)
+    for r in results:
+        r.pop("_missing")
+    counts = {s: sum(1 for r in results if r["status"] == s) for s in order}
+    return {"summary": counts, "results": results, "next_question": question}
