@@ -13,6 +13,7 @@ from actions.clients import eligibility
 from actions.clients.eligibility import EligibilityError
 from actions.feedback import rating_buttons
 from actions.policy_qa import mentioned_policy
+from actions.profile import ensure_profile
 
 STATUS_WORDS = {"submitted": "已提交", "under_review": "审核中", "approved": "已批准", "rejected": "未通过",
                 "paid": "已拨付"}
@@ -28,7 +29,7 @@ class ActionPrepareApplication(Action):
         if not policy_id:
             dispatcher.utter_message(text="请问您要申报哪一项政策？可以说政策名称，或先问“我能申请哪些补贴”。")
             return []
-        profile_id = tracker.get_slot("profile_id")
+        profile_id, events = await ensure_profile(tracker, dispatcher)
         if not profile_id:
             dispatcher.utter_message(text="申报需要先确认身份：请发送企业的统一社会信用代码（个人请发身份证号），"
                                           "我会从数据账户自动填好表格。")
@@ -49,7 +50,7 @@ class ActionPrepareApplication(Action):
         lines.append("确认无误即可一键申报。")
         dispatcher.utter_message(text="\n".join(lines), buttons=[{"title": "一键申报", "payload": "/affirm"},
                                                                  {"title": "先不报", "payload": "/deny"}])
-        return [SlotSet("pending_application", policy_id), SlotSet("awaiting", "apply_confirm")]
+        return [*events, SlotSet("pending_application", policy_id), SlotSet("awaiting", "apply_confirm")]
 
 
 def _value(field: Dict[str, Any]) -> str:
@@ -97,7 +98,7 @@ class ActionApplicationStatus(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[EventType]:
-        profile_id = tracker.get_slot("profile_id")
+        profile_id, events = await ensure_profile(tracker, dispatcher)
         if not profile_id:
             dispatcher.utter_message(text="请发送统一社会信用代码或身份证号，我帮您查申报进度。")
             return []
@@ -116,4 +117,4 @@ class ActionApplicationStatus(Action):
             lines.append(f"· {app.get('policy_title') or app.get('policy_id')}：{STATUS_WORDS.get(app.get('status'), app.get('status'))}"
                          f"（编号 {app.get('id')}）")
         dispatcher.utter_message(text="\n".join(lines))
-        return []
+        return events

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clients import eligibility
 from actions.clients.eligibility import EligibilityError
+from actions.profile import ensure_profile
 
 
 class ActionCheckGrants(Action):
@@ -18,7 +19,7 @@ class ActionCheckGrants(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[EventType]:
-        profile_id = tracker.get_slot("profile_id")
+        profile_id, events = await ensure_profile(tracker, dispatcher)
         if not profile_id:
             dispatcher.utter_message(text="请发送统一社会信用代码（个人请发身份证号），我帮您查有哪些免申即享的待遇。")
             return []
@@ -26,15 +27,15 @@ class ActionCheckGrants(Action):
             notes = await eligibility.notifications(profile_id)
         except EligibilityError as exc:
             dispatcher.utter_message(text=exc.message)
-            return []
+            return events
         if isinstance(notes, dict):
             notes = notes.get("items") or notes.get("notifications") or []
         if not notes:
             dispatcher.utter_message(text="目前没有查到您名下的免申即享待遇。符合条件后系统会主动通知您，无需申请。")
-            return []
+            return events
         lines = [f"好消息！您已符合以下 {len(notes)} 项免申即享政策，无需申请："]
         for note in notes[:5]:
             lines.append(f"· {note.get('title') or note.get('policy_title') or note.get('message')}")
         lines.append("只需确认收款账户即可发放。")
         dispatcher.utter_message(text="\n".join(lines), json_message={"type": "grants", "items": notes[:5]})
-        return []
+        return events

@@ -14,6 +14,7 @@ from actions import conversation, match_view
 from actions.clients import eligibility
 from actions.clients.eligibility import EligibilityError
 from actions.policy_qa import mentioned_policy
+from actions.profile import identify
 from actions.settings import get_settings
 from bot.answers import FIELD_ENTITY, fields_from_entities, parse_answer
 
@@ -78,12 +79,24 @@ class ValidateMatchingForm(FormValidationAction):
             match = await current_match(tracker)
         except EligibilityError:
             return []
-        return ["pending_answer"] if match_view.next_question(match) else []
+        if match_view.next_question(match) is None:
+            return []
+        # A verified profile that already qualifies for something sees its matches at once; more
+        # questions can only add to the list, and the user can ask for them.
+        if tracker.get_slot("profile_id") and not tracker.get_slot("match_scope") \
+                and match_view.by_status(match, "eligible"):
+            return []
+        return ["pending_answer"]
 
     async def extract_pending_answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                      domain: DomainDict) -> Dict[str, Any]:
         if tracker.get_slot("requested_slot") != "pending_answer":
             return {}
+        key = conversation.entity(tracker, "uscc") or conversation.entity(tracker, "id_number")
+        if key:
+            identified = await identify(str(key).upper(), dispatcher)
+            if identified:
+                return {"pending_answer": {"identified": {e["name"]: e["value"] for e in identified}}}
         question: Optional[Dict[str, Any]] = tracker.get_slot("pending_field")
         intent = tracker.get_intent_of_latest_message()
         text = tracker.latest_message.get("text") or ""
@@ -106,6 +119,8 @@ class ValidateMatchingForm(FormValidationAction):
                                       tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
         if not isinstance(slot_value, dict):
             return {"pending_answer": None}
+        if "identified" in slot_value:
+            return {"pending_answer": None, **slot_value["identified"]}
         fields = dict(slot_value.get("also") or {})
         if slot_value.get("value") is not None:
             fields[slot_value["field"]] = slot_value["value"]

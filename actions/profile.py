@@ -43,6 +43,16 @@ async def identify(profile_id: str, dispatcher: CollectingDispatcher) -> Optiona
     return [SlotSet("profile_id", profile.get("id", profile_id)), SlotSet("profile_name", name)]
 
 
+async def ensure_profile(tracker: Tracker, dispatcher: CollectingDispatcher) -> tuple[Optional[str], List[Dict[str, Any]]]:
+    """The known profile id, or the one named in this very message (identified now)."""
+    key = conversation.entity(tracker, "uscc") or conversation.entity(tracker, "id_number")
+    if key and str(key).upper() != tracker.get_slot("profile_id"):
+        events = await identify(str(key).upper(), dispatcher)
+        if events:
+            return str(events[0]["value"]), events
+    return tracker.get_slot("profile_id"), []
+
+
 class ActionUpdateProfile(Action):
     def name(self) -> str:
         return "action_update_profile"

@@ -70,7 +70,7 @@ PERSONAS: List[Persona] = [
             target="免申即享"),
     Persona(_cid("43010220020611003"), "citizen", "李思涵",
             "应届本科毕业生（非深户）：学历等信息由共享数据核验，可演示秒批类事项。",
-            {"hukou": "非深圳", "hukou_province": "湖南", "age": 24, "education": "全日制本科", "is_fresh_graduate": True,
+            {"hukou": "非深圳", "hukou_province": "湖南", "age": 24, "education": "本科", "education_fulltime": True, "is_fresh_graduate": True,
              "family_planning_compliant": True},
             target="秒批"),
 ]

@@ -21,7 +21,7 @@ DISTRICTS: List[Tuple[str, str, float]] = [  # name, administrative code, weight
 # section, division, division name, tags, stats category, weight, revenue scale (万元), high-tech propensity
 INDUSTRIES: List[Tuple[str, str, str, Tuple[str, ...], str, float, float, float]] = [
     ("I", "I65", "软件和信息技术服务业", ("软件", "新兴产业"), "规上软件和信息服务业", 0.14, 3000, 0.45),
-    ("I", "I64", "互联网和相关服务", ("互联网", "新兴产业"), "规上服务业", 0.06, 4000, 0.35),
+    ("I", "I64", "互联网和相关服务", ("互联网", "新兴产业"), "规模以上服务业(含文化、体育企业)", 0.06, 4000, 0.35),
     ("C", "C39", "计算机、通信和其他电子设备制造业", ("半导体与集成电路", "新兴产业"), "规模以上工业", 0.13, 12000, 0.5),
     ("C", "C38", "电气机械和器材制造业", ("新能源", "新兴产业"), "规模以上工业", 0.07, 9000, 0.4),
     ("C", "C34", "通用设备制造业", ("智能制造",), "规模以上工业", 0.05, 6000, 0.3),
@@ -30,11 +30,11 @@ INDUSTRIES: List[Tuple[str, str, str, Tuple[str, ...], str, float, float, float]
     ("F", "F52", "零售业", ("商贸",), "限额以上零售", 0.10, 2500, 0.01),
     ("H", "H62", "餐饮业", ("餐饮",), "限额以上餐饮", 0.07, 800, 0.0),
     ("H", "H61", "住宿业", ("住宿",), "限额以上住宿", 0.02, 1500, 0.0),
-    ("L", "L72", "商务服务业", ("商务服务",), "规上服务业", 0.08, 1500, 0.03),
-    ("M", "M73", "研究和试验发展", ("科技服务",), "规上服务业", 0.04, 1800, 0.6),
-    ("G", "G58", "多式联运和运输代理业", ("物流",), "规上服务业", 0.04, 3500, 0.02),
-    ("E", "E48", "土木工程建筑业", ("建筑",), "规上服务业", 0.03, 7000, 0.05),
-    ("O", "O80", "居民服务业", ("居民服务",), "规上服务业", 0.03, 600, 0.0),
+    ("L", "L72", "商务服务业", ("商务服务",), "规模以上服务业(含文化、体育企业)", 0.08, 1500, 0.03),
+    ("M", "M73", "研究和试验发展", ("科技服务",), "规模以上服务业(含文化、体育企业)", 0.04, 1800, 0.6),
+    ("G", "G58", "多式联运和运输代理业", ("物流",), "规模以上服务业(含文化、体育企业)", 0.04, 3500, 0.02),
+    ("E", "E48", "土木工程建筑业", ("建筑",), "规模以上服务业(含文化、体育企业)", 0.03, 7000, 0.05),
+    ("O", "O80", "居民服务业", ("居民服务",), "规模以上服务业(含文化、体育企业)", 0.03, 600, 0.0),
 ]
 SIZES = [("微型", 0.52, 0.06), ("小型", 0.30, 0.4), ("中型", 0.13, 3.0), ("大型", 0.05, 25.0)]
 NAME_WORDS = "华 兴 达 创 盛 科 信 联 安 泰 鹏 海 智 汇 通 明 源 宏 锐 新 启 云 星 博 德 鑫 瑞 恒 嘉 永 航 芯 拓 辰 卓 峰".split()
@@ -46,8 +46,8 @@ OTHER_REGIONS = ["430102", "360102", "450102", "510104", "420102", "410102", "35
                  "441302", "110101", "320102", "500101"]
 PROVINCE_OF = {"43": "湖南", "36": "江西", "45": "广西", "51": "四川", "42": "湖北", "41": "河南", "35": "福建", "44": "广东",
                "11": "北京", "32": "江苏", "50": "重庆"}
-EDUCATION = [("初中及以下", 0.18), ("高中/中专", 0.25), ("全日制大专", 0.2), ("全日制本科", 0.27), ("硕士研究生", 0.08),
-             ("博士研究生", 0.02)]
+EDUCATION = [("初中及以下", 0.18), ("高中", 0.13), ("中专", 0.12), ("大专", 0.2), ("本科", 0.27), ("硕士", 0.08),
+             ("博士", 0.02)]
 ENTERPRISE_SOURCES = ("registration", "tax", "statistics", "social_insurance", "certification", "credit", "ip")
 CITIZEN_SOURCES = ("public_security", "social_insurance", "education", "employment", "talent", "civil_affairs",
                    "housing", "health", "credit")
@@ -146,6 +146,8 @@ def enterprise(rng: random.Random, as_of: dt.date) -> Dict[str, Any]:
         "patents_granted_count": rng.randint(1, 40) if tech else (rng.randint(0, 2) if rng.random() < 0.2 else 0),
         "invention_patents_granted_count": rng.randint(0, 10) if tech else 0,
     }
+    values["industry_section_gb4754"] = (section,)
+    values["years_since_stats_first_included"] = as_of.year - first_year if first_year else None
     values["output_or_revenue_wan"] = max(v for v in (values["output_value_wan"], revenue) if v is not None)
     word = "".join(rng.choice(NAME_WORDS) for _ in range(2))
     name = f"深圳市{word}{INDUSTRY_WORDS.get(section, '实业')}有限公司"
@@ -164,6 +166,7 @@ def citizen(rng: random.Random, as_of: dt.date, seq: int) -> Dict[str, Any]:
     region = code if shenzhen else rng.choice(OTHER_REGIONS)
     number = make_citizen_id(region, birth, seq, female)
     edu = _pick(rng, EDUCATION, 1)[0]
+    fresh = age <= 26 and edu in ("大专", "本科", "硕士", "博士") and rng.random() < 0.4
     retired = age >= (55 if female else 60)
     working = not retired and rng.random() < 0.85
     si_months = min(12 * (age - 18), rng.randint(0, 240)) if working else (rng.randint(0, 24) if not retired else 0)
@@ -179,9 +182,15 @@ def citizen(rng: random.Random, as_of: dt.date, seq: int) -> Dict[str, Any]:
         "reached_retirement_age": retired,
         "pension_receiving_place": ("深圳" if shenzhen else rng.choice(["深圳", "户籍地"])) if retired else "",
         "unemployment_registered": (not working and not retired and rng.random() < 0.4),
-        "education": edu, "is_fresh_graduate": age <= 26 and edu not in ("初中及以下", "高中/中专") and rng.random() < 0.4,
+        "education": edu, "is_fresh_graduate": fresh,
+        "education_fulltime": edu not in ("初中及以下", "高中", "中专") and rng.random() < 0.85,
+        "months_since_graduation": rng.randint(1, 30) if fresh else None,
+        "school_province": ("广东" if rng.random() < 0.4 else PROVINCE_OF.get(region[:2], "其他")) if fresh else None,
+        "gender": "女" if female else "男", "has_residence_registration": (not shenzhen) and rng.random() < 0.85,
+        "social_insurance_months_last_24": min(24, si_months), "social_insurance_years_in_sz": round(si_months / 12, 1),
+        "works_in_sz": working, "is_married": age >= 22 and rng.random() < 0.7,
         "is_fulltime_student_in_sz": age <= 24 and rng.random() < 0.2,
-        "talent_certification": rng.choice(["深圳市高层次专业人才", "龙华区“龙舞华章计划”人才"]) if edu in ("硕士研究生", "博士研究生") and rng.random() < 0.15 else "",
+        "talent_certification": rng.choice(["深圳高层次人才", "鹏城优才卡"]) if edu in ("硕士", "博士") and rng.random() < 0.15 else "",
         "youyue_card": "",
         "disability_certificate_valid": rng.random() < 0.02, "family_owns_home_in_sz": rng.random() < (0.55 if shenzhen else 0.15),
         "family_planning_compliant": rng.random() < 0.97, "serious_dishonesty_listed": rng.random() < 0.005,
