@@ -30,19 +30,26 @@ def benefit_text(result: Dict[str, Any]) -> str:
 
 
 def conditions_lines(result: Dict[str, Any]) -> List[str]:
+    """✓ met, ✗ not met, ？ unknown: one line per condition, in that order."""
     lines = []
-    for c in result.get("conditions") or []:
-        lines.append(f"{MARK.get(c.get('result'), '？')} {c.get('text')}")
+    for status in ("met", "not_met", "unknown"):
+        for c in result.get(status) or []:
+            note = f"（{c['note']}）" if c.get("note") else ""
+            lines.append(f"{MARK[status]} {c.get('text')}{note}")
     return lines
+
+
+def options(question: Dict[str, Any]) -> List[str]:
+    return [str(o) for o in (question.get("options") or question.get("examples") or [])]
 
 
 def question_buttons(question: Dict[str, Any]) -> List[Dict[str, str]]:
     kind = question.get("type")
     if kind == "bool":
         return [{"title": "是", "payload": "是"}, {"title": "否", "payload": "否"}]
-    options = question.get("options") or []
-    if kind in ("enum", "list") and options:
-        buttons = [{"title": str(o), "payload": str(o)} for o in options[:8]]
+    choices = options(question)
+    if kind in ("enum", "list") and choices:
+        buttons = [{"title": o, "payload": o} for o in choices[:8]]
         if kind == "list":
             buttons.append({"title": "都没有", "payload": "都没有"})
         return buttons

@@ -108,7 +108,7 @@ class ValidateMatchingForm(FormValidationAction):
             if key in field:
                 entity_value = conversation.entity(tracker, entity)
                 break
-        value = parse_answer(question.get("type", "enum"), text, question.get("options") or [],
+        value = parse_answer(question.get("type", "enum"), text, match_view.options(question),
                              intent if intent in ("affirm", "deny") else None, entity_value, question.get("unit"))
         told = fields_from_entities(tracker.latest_message.get("entities") or [])
         if value is None and not told:

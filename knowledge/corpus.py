@@ -70,6 +70,13 @@ def check_corpus(root: Path = DEFAULT_CORPUS) -> Tuple[Dict[str, Document], List
         for ref in (*doc.members, *doc.bundles):
             if ref not in docs:
                 errors.append(CorpusError(f"{doc.id}.yaml", "members/bundles", f"unknown id {ref}"))
+    for doc in docs.values():
+        for member in doc.members:
+            if member in docs and doc.id not in docs[member].bundles:
+                errors.append(CorpusError(f"{member}.yaml", "bundles", f"is a member of {doc.id} but does not list it"))
+        for bundle in doc.bundles:
+            if bundle in docs and doc.id not in docs[bundle].members:
+                errors.append(CorpusError(f"{doc.id}.yaml", "bundles", f"lists {bundle}, which does not have it as a member"))
     if not docs and not errors:
         errors.append(CorpusError(str(root), "-", "no documents found"))
     return docs, errors

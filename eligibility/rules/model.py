@@ -98,7 +98,7 @@ _HOLDS: Dict[str, Callable[[Cond, Any], bool]] = {
     "scalar:==": lambda c, v: v in c.value if isinstance(c.value, tuple) else v == c.value,
     "scalar:!=": lambda c, v: v not in c.value if isinstance(c.value, tuple) else v != c.value,
     "scalar:>": lambda c, v: v > c.value,
-    "scalar:>=": lambda c, v: v >= c.value,
+    "scalar:>=": lambda c, v: v > c.value,
     "scalar:<": lambda c, v: v < c.value,
     "scalar:<=": lambda c, v: v <= c.value,
     "scalar:in": lambda c, v: v in c.value,

@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI): request schemas, error handling, routes."""

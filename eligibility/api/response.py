@@ -1,0 +1,60 @@
+"""JSON responses with citizen ID numbers masked, whatever produced them, plus a body-size guard."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from eligibility.profiles.ids import mask_ids
+
+
+class MaskedJSONResponse(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=str)
+        return mask_ids(text).encode("utf-8")
+
+
+class BodyLimit:
+    """Refuses bodies over ``limit`` bytes with 413 before anything reads them."""
+
+    def __init__(self, app: ASGIApp, limit: int):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        too_big = length is not None and (not length.isdigit() or int(length) > self.limit)
+        if not too_big:
+            seen = 0
+
+            async def limited() -> Any:
+                nonlocal seen
+                message = await receive()
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge()
+                return message
+
+            try:
+                await self.app(scope, limited, send)
+            except _TooLarge:
+                await self._refuse(send)
+            return
+        await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = MaskedJSONResponse({"error": {"code": "body_too_large", "message": "请求内容过大。",
+                                             "detail": f"limit is {self.limit} bytes"}}, status_code=413).body
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass

@@ -1,0 +1,70 @@
+"""``policybot eligibility serve|seed|grants run`` (and ``policybot grants run``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import List, Optional
+
+from eligibility.settings import Settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from eligibility.app import create_app
+
+    settings = Settings()
+    app = create_app(settings)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level)
+    return 0
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from eligibility.context import Context
+
+    ctx = Context(Settings())
+    ctx.migrate()
+    if ctx.profile_count():
+        print(f"the data account already has {ctx.profile_count()} profiles; nothing seeded")
+        return 0
+    done = ctx.seed(args.enterprises, args.citizens, args.seed)
+    print(json.dumps(done, ensure_ascii=False))
+    return 0
+
+
+def _grants(args: argparse.Namespace) -> int:
+    from eligibility.context import Context
+    from eligibility.services import grants
+
+    ctx = Context(Settings())
+    ctx.prepare()
+    done = grants.run(ctx, args.period)
+    print(json.dumps(done, ensure_ascii=False))
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="policybot eligibility", description="政策通资格服务")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the HTTP service (creates, migrates and seeds the database)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8100)
+    serve.set_defaults(run=_serve)
+    seed = sub.add_parser("seed", help="seed the demo data account")
+    seed.add_argument("--enterprises", type=int, default=None)
+    seed.add_argument("--citizens", type=int, default=None)
+    seed.add_argument("--seed", type=int, default=None)
+    seed.set_defaults(run=_seed)
+    grants = sub.add_parser("grants", help="免申即享 grants")
+    grants_sub = grants.add_subparsers(dest="action", required=True)
+    run = grants_sub.add_parser("run", help="match all profiles against the 免申即享 policies; create grants")
+    run.add_argument("--period", default=None, help="the grant period (default: this year)")
+    run.set_defaults(run=_grants)
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

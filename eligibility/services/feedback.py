@@ -1,0 +1,170 @@
+"""好差评 and tickets: five-level ratings, callback tickets for bad ones, handoff (转人工) tickets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from typing import Any, Dict, List, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from eligibility.context import Context
+from eligibility.errors import AppError, invalid, not_found
+from eligibility.profiles.ids import mask_ids
+from eligibility.services.profiles import checked_id, display_id
+from eligibility.storage import tables as t
+
+LEVELS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
+BAD = ("不满意", "非常不满意")
+FLOWS = {
+    "callback": {"待回访": ("整改中",), "整改中": ("已办结",), "已办结": ()},
+    "handoff": {"待处理": ("处理中", "已办结"), "处理中": ("已办结",), "已办结": ()},
+}
+FIRST = {"callback": "待回访", "handoff": "待处理"}
+CALLBACK_WORKING_DAYS = 5
+
+
+def add_working_days(day: dt.date, n: int) -> dt.date:
+    """``n`` working days (Monday to Friday) after ``day``; public holidays are not modelled."""
+    while n > 0:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            n -= 1
+    return day
+
+
+def _ticket_id(now: dt.datetime) -> str:
+    return f"GD{now:%Y%m%d}{uuid.uuid4().hex[:8].upper()}"
+
+
+def _insert_ticket(conn: Connection, ctx: Context, kind: str, summary: str, *, rating_id: Optional[int] = None,
+                   conversation_id: Optional[str] = None, application_id: Optional[str] = None,
+                   profile_id: Optional[str] = None, contact: Optional[str] = None,
+                   transcript: Optional[List[Dict[str, Any]]] = None, due: Optional[dt.date] = None) -> str:
+    now = ctx.now()
+    tid = _ticket_id(now)
+    conn.execute(t.tickets.insert().values(
+        id=tid, kind=kind, status=FIRST[kind], due_date=due, rating_id=rating_id, conversation_id=conversation_id,
+        application_id=application_id, profile_id=profile_id, summary=summary, contact=contact,
+        transcript_json=json.dumps(transcript or [], ensure_ascii=False), created_at=now, updated_at=now))
+    conn.execute(t.ticket_events.insert().values(ticket_id=tid, status=FIRST[kind], note="工单已创建", actor="system", at=now))
+    return tid
+
+
+def rate(ctx: Context, level: str, reason: Optional[str], conversation_id: Optional[str],
+         application_id: Optional[str], profile_id: Optional[str]) -> Dict[str, Any]:
+    if level not in LEVELS:
+        raise invalid("invalid_level", "评价等级应为：" + "、".join(LEVELS) + "之一。", f"level must be one of {LEVELS}")
+    if not conversation_id and not application_id:
+        raise invalid("rating_target_missing", "请说明评价针对的是哪一次对话或哪一笔申请。",
+                      "a rating needs conversation_id or application_id")
+    pid = checked_id(profile_id) if profile_id else None
+    with ctx.db.write() as conn:
+        if application_id:
+            row = conn.execute(sa.select(t.applications.c.profile_id).where(t.applications.c.id == application_id)).first()
+            if row is None:
+                raise not_found("申请", application_id, "application_not_found")
+            pid = pid or row.profile_id
+        now = ctx.now()
+        res = conn.execute(t.ratings.insert().values(level=level, reason=reason, conversation_id=conversation_id,
+                                                     application_id=application_id, profile_id=pid, created_at=now))
+        rating_id = int(res.inserted_primary_key[0])
+        ticket = None
+        if level in BAD:
+            due = add_working_days(ctx.today(), CALLBACK_WORKING_DAYS)
+            summary = f"收到“{level}”评价，需在{CALLBACK_WORKING_DAYS}个工作日内回访并整改。" + (f"原因：{reason}" if reason else "")
+            ticket = _insert_ticket(conn, ctx, "callback", summary, rating_id=rating_id, conversation_id=conversation_id,
+                                    application_id=application_id, profile_id=pid, due=due)
+            conn.execute(t.ratings.update().where(t.ratings.c.id == rating_id).values(ticket_id=ticket))
+        out: Dict[str, Any] = {"id": rating_id, "level": level, "ticket_id": ticket,
+                               "message": "感谢您的评价！" if ticket is None else
+                               "非常抱歉给您带来不好的体验，我们已生成回访工单，工作人员会在5个工作日内与您联系。"}
+        if ticket:
+            out["ticket"] = _view(conn, ticket)
+        return out
+
+
+def handoff(ctx: Context, conversation_id: str, transcript: List[Dict[str, Any]], summary: Optional[str],
+            profile_id: Optional[str], contact: Optional[str]) -> Dict[str, Any]:
+    pid = checked_id(profile_id) if profile_id else None
+    text = summary or next((m["text"] for m in reversed(transcript) if m.get("role") == "user"), "用户请求转人工服务")
+    with ctx.db.write() as conn:
+        tid = _insert_ticket(conn, ctx, "handoff", f"转人工：{text}", conversation_id=conversation_id, profile_id=pid,
+                             contact=contact, transcript=transcript)
+        return _view(conn, tid)
+
+
+def _view(conn: Connection, tid: str) -> Dict[str, Any]:
+    row = conn.execute(sa.select(t.tickets).where(t.tickets.c.id == tid)).mappings().first()
+    if row is None:
+        raise not_found("工单", tid, "ticket_not_found")
+    events = conn.execute(sa.select(t.ticket_events).where(t.ticket_events.c.ticket_id == tid)
+                          .order_by(t.ticket_events.c.id)).mappings().all()
+    transcript = json.loads(row["transcript_json"])
+    for m in transcript:
+        if isinstance(m.get("text"), str):
+            m["text"] = mask_ids(m["text"])
+    return {
+        "id": row["id"], "kind": row["kind"], "kind_label": "差评回访" if row["kind"] == "callback" else "转人工",
+        "status": row["status"], "due_date": row["due_date"].isoformat() if row["due_date"] else None,
+        "summary": mask_ids(row["summary"]), "conversation_id": row["conversation_id"],
+        "application_id": row["application_id"],
+        "profile_id": display_id(row["profile_id"]) if row["profile_id"] else None,
+        "contact": (row["contact"][:3] + "****" + row["contact"][-4:]) if row["contact"] and len(row["contact"]) >= 8
+        else row["contact"],
+        "assignee": row["assignee"], "transcript": transcript,
+        "history": [{"status": e["status"], "note": mask_ids(e["note"] or ""), "actor": e["actor"],
+                     "at": e["at"].isoformat(timespec="seconds")} for e in events],
+        "created_at": row["created_at"].isoformat(timespec="seconds"),
+    }
+
+
+def get(ctx: Context, tid: str) -> Dict[str, Any]:
+    with ctx.db.read() as conn:
+        return _view(conn, tid)
+
+
+def list_tickets(ctx: Context, status: Optional[str], kind: Optional[str], overdue: bool, limit: int,
+                 offset: int) -> Dict[str, Any]:
+    q = sa.select(t.tickets.c.id)
+    if status:
+        q = q.where(t.tickets.c.status == status)
+    if kind:
+        q = q.where(t.tickets.c.kind == kind)
+    if overdue:
+        q = q.where(t.tickets.c.due_date < ctx.today(), t.tickets.c.status != "已办结")
+    with ctx.db.read() as conn:
+        total = conn.execute(sa.select(sa.func.count()).select_from(q.subquery())).scalar()
+        ids = conn.execute(q.order_by(t.tickets.c.created_at.desc(), t.tickets.c.id).limit(limit).offset(offset)).scalars()
+        return {"total": total, "tickets": [_view(conn, i) for i in ids]}
+
+
+def update(ctx: Context, tid: str, status: Optional[str], note: Optional[str], assignee: Optional[str],
+           actor: str) -> Dict[str, Any]:
+    with ctx.db.write() as conn:
+        row = conn.execute(sa.select(t.tickets).where(t.tickets.c.id == tid)).mappings().first()
+        if row is None:
+            raise not_found("工单", tid, "ticket_not_found")
+        flow = FLOWS[row["kind"]]
+        if status is not None and status != row["status"]:
+            if status not in flow[row["status"]]:
+                allowed = "、".join(flow[row["status"]]) or "无（工单已办结）"
+                raise AppError(409, "invalid_transition",
+                               f"工单当前状态为“{row['status']}”，只能变更为：{allowed}。",
+                               f"cannot move a {row['kind']} ticket from {row['status']} to {status}")
+            if status == "已办结" and not note:
+                raise invalid("note_required", "办结工单时请填写办理情况说明。", "closing a ticket needs a note")
+        if status is None and not note and assignee is None:
+            raise invalid("empty_update", "请至少提供状态、备注或经办人之一。", "nothing to update")
+        now = ctx.now()
+        values: Dict[str, Any] = {"updated_at": now}
+        if status:
+            values["status"] = status
+        if assignee is not None:
+            values["assignee"] = assignee
+        conn.execute(t.tickets.update().where(t.tickets.c.id == tid).values(**values))
+        conn.execute(t.ticket_events.insert().values(ticket_id=tid, status=status or row["status"], note=note,
+                                                     actor=actor, at=now))
+        return _view(conn, tid)

@@ -1,0 +1,90 @@
+"""Text normalisation and the lexical tokens that BM25 indexes: jieba words plus character bigrams.
+
+Words carry meaning ("高新技术企业"), bigrams survive segmentation mistakes and partial names ("高企").
+The index and the search must use the same analyser, so its settings travel in the index manifest.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, List, Optional
+
+import jieba
+
+jieba.setLogLevel(60)
+
+_SPACE = re.compile(r"\s+")
+_NOT_WORD = re.compile(r"[\W_]+")
+# Question scaffolding and function words: frequent, carry no topic.
+STOPWORDS = frozenset(
+    "的 了 是 什么 哪些 如何 怎么 怎样 有 在 和 与 及 对 为 吗 呢 哪 几 个 方面 做 进行 要 可以 应 应该 应当 "
+    "啊 吧 呀 么 请问 一下 我 我们 你 你们 能 能不能 可不可以 是不是 有没有".split()
+)
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width digits and letters to half-width), lower case, single spaces."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip().lower()
+
+
+def char_bigrams(text: str) -> List[str]:
+    """Overlapping character pairs inside each run of word characters (a lone character stands alone)."""
+    out: List[str] = []
+    for run in _NOT_WORD.split(text.replace(" ", "")):
+        if len(run) == 1:
+            out.append(run)
+        out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+class Analyzer:
+    """jieba words (with an optional user dictionary) + character bigrams, stopwords dropped."""
+
+    def __init__(self, user_dict: Optional[Path] = None, words: bool = True, bigrams: bool = True):
+        self.user_dict = Path(user_dict) if user_dict else None
+        self.use_words, self.use_bigrams = words, bigrams
+        self._jieba: Optional[jieba.Tokenizer] = None
+        self._lock = threading.Lock()
+
+    @property
+    def segmenter(self) -> jieba.Tokenizer:
+        with self._lock:
+            if self._jieba is None:
+                tok = jieba.Tokenizer()
+                tok.initialize()
+                if self.user_dict is not None and self.user_dict.is_file():
+                    tok.load_userdict(str(self.user_dict))
+                self._jieba = tok
+            return self._jieba
+
+    def words(self, text: str) -> List[str]:
+        """Content words of already normalised text."""
+        return [w for w in self.segmenter.lcut(text) if w.strip() and not _NOT_WORD.fullmatch(w)
+                and w not in STOPWORDS]
+
+    def tokens(self, text: str) -> List[str]:
+        text = normalise(text)
+        out: List[str] = self.words(text) if self.use_words else []
+        if self.use_bigrams:
+            out.extend(char_bigrams(text))
+        return out
+
+    def tokens_many(self, texts: Iterable[str]) -> List[List[str]]:
+        return [self.tokens(t) for t in texts]
+
+
+class BigramAnalyzer(Analyzer):
+    """The plain character-bigram analyser, used as the same-run baseline."""
+
+    def __init__(self) -> None:
+        super().__init__(words=False, bigrams=True)
+
+
+@lru_cache(maxsize=8)
+def shared_analyzer(user_dict: Optional[str], words: bool = True, bigrams: bool = True) -> Analyzer:
+    """One analyser per (dictionary, settings) per process: jieba takes a second to initialise."""
+    return Analyzer(Path(user_dict) if user_dict else None, words=words, bigrams=bigrams)
