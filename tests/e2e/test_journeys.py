@@ -1,0 +1,97 @@
+"""Every user journey, end to end through the REST channel against the running action server and
+eligibility service (demo data account: eligibility/README.md lists the personas)."""
+
+import json
+import urllib.request
+
+import pytest
+
+from tests.e2e.conftest import Chat, cited, text_of
+
+pytestmark = pytest.mark.e2e
+
+HUAXIN = "91440309MA5H2KQ3XC"    # 龙华区国家高新技术企业: meets a 秒批 policy on verified data
+PENGCHENG = "91440307MA5G8TLW2D"  # 龙岗区专精特新: a 免申即享 grant after `grants run`
+
+
+def customs(replies: list) -> list:
+    return [r["custom"] for r in replies if r.get("custom")]
+
+
+def test_question_then_follow_up_keeps_the_document(chat: Chat) -> None:
+    first = chat("高新技术企业认定有什么奖励？")
+    assert "ENT-056" in cited(first)
+    follow = chat("那需要什么材料？")
+    assert cited(follow) == ["ENT-056"], follow
+    assert "材料" in text_of(follow) or "i龙岗" in text_of(follow)
+
+
+def test_enterprise_matched_applied_and_approved_in_six_turns(chat: Chat) -> None:
+    turns = 0
+
+    def say(message: str) -> list:
+        nonlocal turns
+        turns += 1
+        return chat(message)
+
+    say("我们公司能申请哪些补贴？")
+    matches = say(f"统一社会信用代码 {HUAXIN}")
+    shown = [c for c in customs(matches) if c.get("type") == "matches"]
+    assert shown and shown[0]["eligible"], matches
+    apply_button = next(b for r in matches for b in r.get("buttons") or [] if b["payload"].startswith("/apply"))
+    prepared = say(apply_button["payload"])
+    assert "一键申报" in json.dumps(prepared, ensure_ascii=False)
+    assert "已从数据账户自动填写" in text_of(prepared)
+    result = say("/affirm")
+    app = next(c for c in customs(result) if c.get("type") == "application")
+    assert app["status"] == "approved", result
+    assert "秒批" in text_of(result)
+    assert turns <= 6
+
+
+def test_applying_twice_for_the_same_policy_makes_one_application(chat: Chat) -> None:
+    chat("我们公司能申请哪些补贴？")
+    matches = chat(f"统一社会信用代码 {HUAXIN}")
+    apply_payload = next(b["payload"] for r in matches for b in r.get("buttons") or [] if b["payload"].startswith("/apply"))
+    ids = []
+    for _ in range(2):
+        chat(apply_payload)
+        ids += [c["id"] for c in customs(chat("/affirm")) if c.get("type") == "application"]
+    assert len(ids) == 2 and ids[0] == ids[1]
+
+
+def test_mian_shen_ji_xiang_notice(chat: Chat) -> None:
+    replies = chat(f"我们公司有没有免申即享的补贴？信用代码 {PENGCHENG}")
+    assert "无需申请" in text_of(replies), replies
+
+
+def test_calendar(chat: Chat) -> None:
+    text = text_of(chat("现在有哪些政策正在受理申报？"))
+    assert "受理" in text or "申报" in text
+
+
+def test_bundle_checklist(chat: Chat) -> None:
+    replies = chat("开公司要办哪些手续")
+    bundle = next(c for c in customs(replies) if c.get("type") == "bundle")
+    assert bundle["id"] == "BUN-001" and len(bundle["members"]) >= 2
+    assert "1." in text_of(replies)
+
+
+def test_bad_rating_opens_a_ticket_with_the_reason(chat: Chat, stack) -> None:  # type: ignore[no-untyped-def]
+    chat("高新技术企业认定有什么奖励？")
+    rated = text_of(chat('/rate_service{"rating": "非常不满意"}'))
+    assert "工单号" in rated
+    ticket_id = rated.split("工单号")[1].split("，")[0].strip()
+    chat("回答得太慢了，还答非所问")
+    with urllib.request.urlopen(f"{stack.url('eligibility')}/tickets/{ticket_id}", timeout=10) as resp:
+        ticket = json.loads(resp.read())
+    assert "答非所问" in json.dumps(ticket, ensure_ascii=False)
+
+
+def test_handoff_carries_the_transcript(chat: Chat, stack) -> None:  # type: ignore[no-untyped-def]
+    chat("居住证第一次怎么申请")
+    replies = chat("我要转人工")
+    handoff = next(c for c in customs(replies) if c.get("type") == "handoff")
+    with urllib.request.urlopen(f"{stack.url('eligibility')}/tickets/{handoff['ticket_id']}", timeout=10) as resp:
+        ticket = json.loads(resp.read())
+    assert "居住证第一次怎么申请" in json.dumps(ticket, ensure_ascii=False)
