@@ -136,8 +136,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"all three services healthy in {took:.0f} s ({time.time() - began:.0f} s from the command)")
     print("  chat here:        policybot chat   (or: make chat)")
     print(f"  REST:             POST {stack.url('rasa')}/webhooks/rest/webhook  {{\"sender\": \"me\", \"message\": \"你好\"}}")
-    print(f"  web chat:         {stack.url('eligibility')}/chat")
-    print(f"  hotline console:  {stack.url('eligibility')}/console")
     print(f"  API docs:         {stack.url('eligibility')}/docs")
     print(f"  logs:             {paths.LOGS}/   — Ctrl-C stops all three")
     stopping = False
