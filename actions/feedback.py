@@ -12,6 +12,10 @@ from actions import conversation
 from actions.clients import eligibility
 from actions.clients.eligibility import EligibilityError
 
+NOT_UNDERSTOOD = "抱歉，我没太明白您的意思。您可以换个说法，或者说“转人工”由工作人员为您解答。"
+APPLY_CANCELLED = "好的，已取消本次申报，您的信息不会提交。需要时随时说“一键申报”。"
+HANDOFF_DECLINED = "好的，那您可以换个说法再问我一次，我尽力帮您。"
+
 LEVELS = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
 BAD = {"不满意", "非常不满意"}
 RATING_BUTTONS = [{"title": level, "payload": f'/rate_service{{"rating": "{level}"}}'} for level in LEVELS]
@@ -133,7 +137,7 @@ class ActionFallback(Action):
                 buttons=[{"title": INTENT_WORDS[name], "payload": f"/{name}"} for name in candidates]
                 + [{"title": "都不是", "payload": "/human_handoff"}])
         else:
-            dispatcher.utter_message(response="utter_default")
+            dispatcher.utter_message(text=NOT_UNDERSTOOD)
         return []
 
 
@@ -147,7 +151,7 @@ class ActionDecline(Action):
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         awaiting = tracker.get_slot("awaiting")
         if awaiting == "apply_confirm":
-            dispatcher.utter_message(response="utter_apply_cancelled")
+            dispatcher.utter_message(text=APPLY_CANCELLED)
             return [SlotSet("awaiting", None), SlotSet("pending_application", None)]
-        dispatcher.utter_message(response="utter_handoff_declined")
+        dispatcher.utter_message(text=HANDOFF_DECLINED)
         return [SlotSet("awaiting", None)]

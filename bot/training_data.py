@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Dict, Iterable, List, Set
+from typing import Dict, Iterable, List, Optional, Set
 
 import yaml
 
@@ -56,16 +56,30 @@ def qualification_names(docs: Iterable[Document]) -> List[str]:
     return sorted(found)
 
 
-def build(docs: Dict[str, Document]) -> dict:
+ANNOTATED = re.compile(r'\[([^\]]+)\]\{"entity":\s*"policy",\s*"value":\s*"([A-Z]{3}-\d{3})"')
+
+
+def annotated_names(nlu_dir: Path) -> Dict[str, str]:
+    """Policy names the training data itself maps to a document id ([展位费补贴]{"entity": "policy", "value": …})."""
+    found: Dict[str, str] = {}
+    for path in sorted(Path(nlu_dir).rglob("*.yml")):
+        for name, doc_id in ANNOTATED.findall(path.read_text(encoding="utf-8")):
+            found[name] = doc_id
+    return found
+
+
+def build(docs: Dict[str, Document], annotated: Optional[Dict[str, str]] = None) -> dict:
     # A name shared by two documents (e.g. 初创企业补贴 at city and district level) is ambiguous:
-    # it stays a policy mention but is not mapped to either id.
+    # it stays a policy mention but is not mapped to either id. A name the training data annotates
+    # itself is left to that annotation, so the two never disagree.
+    annotated = annotated or {}
     owners: Dict[str, Set[str]] = {}
     for doc in docs.values():
         for name in policy_names(doc):
             owners.setdefault(name, set()).add(doc.id)
     synonyms = []
     for doc_id in sorted(docs):
-        names = [n for n in policy_names(docs[doc_id]) if owners[n] == {doc_id}]
+        names = [n for n in policy_names(docs[doc_id]) if owners[n] == {doc_id} and n not in annotated]
         if names:
             synonyms.append({"synonym": doc_id, "examples": "".join(f"- {n}\n" for n in names)})
     return {
@@ -78,10 +92,11 @@ def build(docs: Dict[str, Document]) -> dict:
     }
 
 
-def write(corpus_dir: Path, out_dir: Path) -> Path:
+def write(corpus_dir: Path, out_dir: Path, nlu_dir: Optional[Path] = None) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "corpus_names.yml"
-    text = yaml.safe_dump(build(load_corpus(corpus_dir)), allow_unicode=True, sort_keys=False, width=1000)
+    annotated = annotated_names(nlu_dir) if nlu_dir else {}
+    text = yaml.safe_dump(build(load_corpus(corpus_dir), annotated), allow_unicode=True, sort_keys=False, width=1000)
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")
     return path

@@ -31,7 +31,7 @@ def prepare_generated() -> None:
     from index_builder.jieba_dict import write_user_dict
 
     write_user_dict(paths.CORPUS, paths.JIEBA_DICT)
-    write_nlu(paths.CORPUS, paths.GENERATED_NLU)
+    write_nlu(paths.CORPUS, paths.GENERATED_NLU, paths.NLU_DATA)
 
 
 def model_fingerprint() -> str:

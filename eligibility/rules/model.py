@@ -111,7 +111,7 @@ _HOLDS: Dict[str, Callable[[Cond, Any], bool]] = {
     "list:==": lambda c, v: any(x in v for x in c.value),
     "list:in": lambda c, v: any(x in v for x in c.value),
     "list:contains_any": lambda c, v: any(x in v for x in c.value),
-    "list:contains": lambda c, v: any(x in v for x in c.value),
+    "list:contains": lambda c, v: all(x in v for x in c.value),
     "list:!=": lambda c, v: not any(x in v for x in c.value),
     "list:not_in": lambda c, v: not any(x in v for x in c.value),
     "list:not_contains": lambda c, v: not any(x in v for x in c.value),

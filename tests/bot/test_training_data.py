@@ -36,3 +36,12 @@ def test_write_is_idempotent(tmp_path: Path) -> None:
     lookup = {e.get("lookup"): e for e in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]}
     assert "龙华区" in lookup["district"]["examples"]
     assert "国家高新技术企业" in lookup["qualification"]["examples"]
+
+
+def test_names_the_training_data_annotates_are_left_to_it(tmp_path: Path) -> None:
+    nlu = tmp_path / "nlu"
+    nlu.mkdir()
+    (nlu / "x.yml").write_text('- 有没有[高企认定奖励]{"entity": "policy", "value": "ENT-001"}\n', encoding="utf-8")
+    path = write(CORPUS, tmp_path / "out", nlu)
+    synonyms = {e["synonym"]: e["examples"] for e in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"] if "synonym" in e}
+    assert "- 高企认定奖励\n" not in synonyms["ENT-056"]

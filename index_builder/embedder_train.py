@@ -1,0 +1,155 @@
+"""Train the default embedding model from the corpus: a sentence-transformers StaticEmbedding.
+
+The tokenizer comes from the corpus (:mod:`index_builder.embedder_vocab`), the token vectors start
+from LSA (:mod:`index_builder.lsa`) and are trained with MultipleNegativesRankingLoss (in-batch
+negatives, same-chunk duplicates masked) on pairs from :mod:`index_builder.embedder_pairs`. Seeded and
+single-process, so the same corpus and settings give the same model. The result is a plain
+sentence-transformers directory; training is skipped when its training-data fingerprint is unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+import numpy as np
+
+from index_builder.embedder_pairs import Pair, make_pairs
+from index_builder.embedder_vocab import build_tokenizer, vocabulary
+from index_builder.lsa import lsa_vectors
+from index_builder.sources import Source
+from knowledge.records import Chunk
+
+TRAIN_VERSION = "static-mnrl-1"
+STAMP = "training.json"
+_UNHASHED = ("model", "train_dir", "threads")
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    path: Path
+    fingerprint: str
+    trained: bool
+    seconds: float
+    pairs: int
+    vocab: int
+
+
+def fingerprint(settings: Dict[str, Any], vocab: Sequence[str], texts: Sequence[str], pairs: Sequence[Pair]) -> str:
+    h = hashlib.sha256(TRAIN_VERSION.encode())
+    h.update(json.dumps({k: v for k, v in settings.items() if k not in _UNHASHED}, sort_keys=True).encode())
+    for part in (vocab, texts, [f"{p.query}\t{p.chunk}\t{p.drop}" for p in pairs]):
+        h.update(b"\x00".join(s.encode("utf-8") for s in part))
+        h.update(b"\x01")
+    return h.hexdigest()
+
+
+def stamp_of(path: Path) -> Optional[Dict[str, Any]]:
+    try:
+        return json.loads((Path(path) / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _loss(model: Any, queries: List[str], positives: List[str], chunk_ids: List[int], scale: float) -> Any:
+    import torch
+    import torch.nn.functional as F
+
+    q = F.normalize(model(model.preprocess(queries))["sentence_embedding"], dim=-1)
+    p = F.normalize(model(model.preprocess(positives))["sentence_embedding"], dim=-1)
+    sim = q @ p.T * scale
+    ids = torch.tensor(chunk_ids)
+    same = (ids[None, :] == ids[:, None]) & ~torch.eye(len(ids), dtype=torch.bool)
+    return F.cross_entropy(sim.masked_fill(same, -1e4), torch.arange(len(ids)))
+
+
+def train_static(texts: Sequence[str], vocab: List[str], pairs: Sequence[Pair], settings: Dict[str, Any],
+                 log: Callable[[str], None] = print) -> Any:
+    """A trained StaticEmbedding module (seeded, deterministic on one machine)."""
+    import torch
+    from sentence_transformers.sentence_transformer.modules import StaticEmbedding
+    from tqdm import tqdm
+
+    seed, dim = int(settings.get("seed", 13)), int(settings.get("dim", 256))
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    tokenizer = build_tokenizer(vocab)
+    ids = [e.ids for e in tokenizer.encode_batch(list(texts), add_special_tokens=False)]
+    module = StaticEmbedding(tokenizer, embedding_weights=lsa_vectors(ids, len(vocab), dim, seed))
+    opt = torch.optim.Adam(module.parameters(), lr=float(settings.get("lr", 0.01)))
+    batch, scale = int(settings.get("batch_size", 256)), float(settings.get("scale", 20.0))
+    keep = float(settings.get("keep_sentence", 0.1))
+    order = list(pairs)
+    epochs = int(settings.get("epochs", 3))
+    steps = max(1, len(order) // batch) if len(order) >= 2 else 0
+    bar = tqdm(total=epochs * steps, desc="train embedder", unit="step", disable=steps == 0, leave=False)
+    for _ in range(epochs if steps else 0):
+        rng.shuffle(order)
+        for b in range(steps):
+            part = order[b * batch : (b + 1) * batch]
+            positives = [texts[p.chunk].replace(p.drop, "") if p.drop and rng.random() >= keep else texts[p.chunk]
+                         for p in part]
+            loss = _loss(module, [p.query for p in part], positives, [p.chunk for p in part], scale)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss.item():.3f}")
+    bar.close()
+    return module
+
+
+def save_model(module: Any, path: Path, stamp: Dict[str, Any]) -> None:
+    """Write the model directory atomically (a temporary sibling renamed into place)."""
+    from sentence_transformers import SentenceTransformer
+
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    SentenceTransformer(modules=[module], device="cpu").save(str(tmp))
+    (tmp / STAMP).write_text(json.dumps(stamp, ensure_ascii=False, indent=1), encoding="utf-8")
+    shutil.rmtree(path, ignore_errors=True)
+    tmp.rename(path)
+
+
+def ensure_model(path: Path, chunks: Sequence[Chunk], words: Sequence[List[str]], sources: Sequence[Source],
+                 settings: Dict[str, Any], log: Callable[[str], None] = print) -> TrainResult:
+    """Train into `path` unless the model there was trained on exactly this data with these settings."""
+    import torch
+
+    start = time.time()
+    texts = [c.indexed_text() for c in chunks]
+    vocab = vocabulary(words, texts, int(settings.get("min_word_count", 2)))
+    pairs = make_pairs(chunks, sources, int(settings.get("seed", 13)), int(settings.get("max_pairs", 60000)))
+    fp = fingerprint(settings, vocab, texts, pairs)
+    old = stamp_of(path)
+    if old and old.get("fingerprint") == fp and (Path(path) / "modules.json").is_file():
+        return TrainResult(Path(path), fp, False, time.time() - start, len(pairs), len(vocab))
+    log(f"training the embedding model: {len(pairs)} pairs, vocabulary {len(vocab)}")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(int(settings.get("threads", 2)))
+    try:
+        module = train_static(texts, vocab, pairs, settings, log)
+    finally:
+        torch.set_num_threads(threads)
+    seconds = time.time() - start
+    save_model(module, path, {"fingerprint": fp, "version": TRAIN_VERSION, "pairs": len(pairs), "vocab": len(vocab),
+                              "chunks": len(texts), "seconds": round(seconds, 1),
+                              "settings": {k: v for k, v in settings.items() if k not in _UNHASHED}})
+    return TrainResult(Path(path), fp, True, time.time() - start, len(pairs), len(vocab))
+
+
+def vectors_equal(a: Path, b: Path) -> bool:
+    """True when two trained model directories hold identical weights (determinism checks)."""
+    from safetensors.numpy import load_file
+
+    wa = load_file(str(next(Path(a).glob("*/model.safetensors"))))
+    wb = load_file(str(next(Path(b).glob("*/model.safetensors"))))
+    return wa.keys() == wb.keys() and all(np.array_equal(wa[k], wb[k]) for k in wa)
