@@ -19,7 +19,7 @@ class ActionShowBundle(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[EventType]:
-        answer = knowledge.ask(tracker.latest_message.get("text") or "", filters={"mode": "一件事一次办"})
+        answer = knowledge.ask(tracker.latest_message.get("text") or "", filters={"kind": "bundle"})
         hits = [h for h in answer.hits if h.doc_id.startswith("BUN-")]
         if not hits:
             dispatcher.utter_message(text="抱歉，暂时没有找到对应的“一件事一次办”。您可以说说具体要办什么事。")

@@ -35,3 +35,8 @@ def create_app(settings: Optional[Settings] = None, prepare: bool = True) -> Fas
         app.mount("/web", StaticFiles(directory=str(settings.web_dir), html=True), name="web")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app
+
+
+def worker_app() -> FastAPI:
+    """The factory uvicorn's worker processes call (the parent has already migrated and seeded)."""
+    return create_app(Settings(), prepare=False)

@@ -16,8 +16,15 @@ def _serve(args: argparse.Namespace) -> int:
     from eligibility.app import create_app
 
     settings = Settings()
-    app = create_app(settings)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level)
+    # ws="none": the websockets package pinned for Rasa is older than uvicorn's websocket support needs
+    if args.workers > 1:
+        from eligibility.context import Context
+
+        Context(settings).prepare()  # migrate and seed once, before the workers start
+        uvicorn.run("eligibility.app:worker_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+                    log_level=settings.log_level, ws="none")
+        return 0
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=settings.log_level, ws="none")
     return 0
 
 
@@ -51,6 +58,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     serve = sub.add_parser("serve", help="run the HTTP service (creates, migrates and seeds the database)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8100)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (SQLite WAL and PostgreSQL both allow it)")
     serve.set_defaults(run=_serve)
     seed = sub.add_parser("seed", help="seed the demo data account")
     seed.add_argument("--enterprises", type=int, default=None)

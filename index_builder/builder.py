@@ -71,8 +71,6 @@ def build_index(corpus: Path, out: Path, cfg: Config, log: Log = print, progress
 
     Raises knowledge.corpus.InvalidCorpus (every error listed) for an invalid knowledge directory.
     """
-    from index_builder.steps import run_build
-
     timer = Timer()
     sources = load_sources(corpus)
     timer.lap("validate")
@@ -84,5 +82,7 @@ def build_index(corpus: Path, out: Path, cfg: Config, log: Log = print, progress
         timer.lap("check")
         report.update(skipped=True, seconds=timer.seconds, total_seconds=timer.total())
         return report
+    from index_builder.steps import run_build  # heavy imports (torch, faiss) only when building
+
     return run_build(sources, out, cfg, timer, {"corpus_fingerprint": corpus_fp, "settings_fingerprint": settings_fp},
                      model, drop_in, log, progress)

@@ -21,6 +21,16 @@ from knowledge.records import Chunk
 
 _QUESTION = re.compile(r"[^。！？?\s“”]{6,60}[？?]")
 _PLACEHOLDER = re.compile(r"^第\d+段$")
+# Generic question scaffolding (not taken from any query set): pseudo-queries wear it sometimes, so the
+# model learns to give it little weight, as people's questions are full of it.
+ASKS = ("是什么？", "有哪些？", "怎么办？", "如何办理？", "有什么要求？", "是多少？", "有什么规定？", "什么时候？",
+        "有什么政策？", "需要什么材料？", "可以申请吗？", "有哪些措施？")
+LEADS = ("", "", "请问", "我想问一下", "想了解")
+
+
+def dress(query: str, rng: random.Random) -> str:
+    """The query as a question: a lead-in and a question tail around it."""
+    return f"{rng.choice(LEADS)}{query.rstrip('。；;，,')}{rng.choice(ASKS)}"
 
 
 @dataclass(frozen=True)
@@ -30,7 +40,7 @@ class Pair:
     drop: str = ""  # text removed from the positive (inverse cloze), "" for none
 
 
-def _ict(chunks: Sequence[Chunk], rng: random.Random, title_rate: float) -> List[Pair]:
+def _ict(chunks: Sequence[Chunk], rng: random.Random, title_rate: float, ask_rate: float) -> List[Pair]:
     out = []
     for i, c in enumerate(chunks):
         if "faq" in c.tags:
@@ -39,7 +49,7 @@ def _ict(chunks: Sequence[Chunk], rng: random.Random, title_rate: float) -> List
             s = s.strip()
             if len(s) >= 8:
                 query = f"{c.title[:20]} {s}" if rng.random() < title_rate else s
-                out.append(Pair(query, i, s))
+                out.append(Pair(dress(query, rng) if rng.random() < ask_rate else query, i, s))
     return out
 
 
@@ -73,11 +83,11 @@ def _headings_and_questions(chunks: Sequence[Chunk], source_text: Dict[str, str]
 
 
 def make_pairs(chunks: Sequence[Chunk], sources: Sequence[Source], seed: int, max_pairs: int,
-               title_rate: float = 0.5, per_name: int = 3) -> List[Pair]:
+               title_rate: float = 0.5, per_name: int = 3, ask_rate: float = 0.0) -> List[Pair]:
     rng = random.Random(seed)
     by_id = {s.doc_id: s for s in sources}
     texts = {s.doc_id: s.text for s in sources if s.text}
-    pairs = _ict(chunks, rng, title_rate) + _names(chunks, by_id, rng, per_name)
+    pairs = _ict(chunks, rng, title_rate, ask_rate) + _names(chunks, by_id, rng, per_name)
     pairs += 2 * _headings_and_questions(chunks, texts)
     rng.shuffle(pairs)
     return pairs[:max_pairs]

@@ -70,7 +70,7 @@ def _loss(model: Any, queries: List[str], positives: List[str], chunk_ids: List[
 
 
 def train_static(texts: Sequence[str], vocab: List[str], pairs: Sequence[Pair], settings: Dict[str, Any],
-                 log: Callable[[str], None] = print) -> Any:
+                 progress: bool = True) -> Any:
     """A trained StaticEmbedding module (seeded, deterministic on one machine)."""
     import torch
     from sentence_transformers.sentence_transformer.modules import StaticEmbedding
@@ -88,7 +88,8 @@ def train_static(texts: Sequence[str], vocab: List[str], pairs: Sequence[Pair], 
     order = list(pairs)
     epochs = int(settings.get("epochs", 3))
     steps = max(1, len(order) // batch) if len(order) >= 2 else 0
-    bar = tqdm(total=epochs * steps, desc="train embedder", unit="step", disable=steps == 0, leave=False)
+    bar = tqdm(total=epochs * steps, desc="train embedder", unit="step", disable=steps == 0 or not progress,
+               leave=False, mininterval=1.0)
     for _ in range(epochs if steps else 0):
         rng.shuffle(order)
         for b in range(steps):
@@ -120,14 +121,15 @@ def save_model(module: Any, path: Path, stamp: Dict[str, Any]) -> None:
 
 
 def ensure_model(path: Path, chunks: Sequence[Chunk], words: Sequence[List[str]], sources: Sequence[Source],
-                 settings: Dict[str, Any], log: Callable[[str], None] = print) -> TrainResult:
+                 settings: Dict[str, Any], log: Callable[[str], None] = print, progress: bool = True) -> TrainResult:
     """Train into `path` unless the model there was trained on exactly this data with these settings."""
     import torch
 
     start = time.time()
     texts = [c.indexed_text() for c in chunks]
     vocab = vocabulary(words, texts, int(settings.get("min_word_count", 2)))
-    pairs = make_pairs(chunks, sources, int(settings.get("seed", 13)), int(settings.get("max_pairs", 60000)))
+    pairs = make_pairs(chunks, sources, int(settings.get("seed", 13)), int(settings.get("max_pairs", 60000)),
+                       ask_rate=float(settings.get("ask_rate", 0.0)))
     fp = fingerprint(settings, vocab, texts, pairs)
     old = stamp_of(path)
     if old and old.get("fingerprint") == fp and (Path(path) / "modules.json").is_file():
@@ -136,7 +138,7 @@ def ensure_model(path: Path, chunks: Sequence[Chunk], words: Sequence[List[str]]
     threads = torch.get_num_threads()
     torch.set_num_threads(int(settings.get("threads", 2)))
     try:
-        module = train_static(texts, vocab, pairs, settings, log)
+        module = train_static(texts, vocab, pairs, settings, progress)
     finally:
         torch.set_num_threads(threads)
     seconds = time.time() - start

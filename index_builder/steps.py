@@ -131,7 +131,7 @@ def _build(sources: List[Source], out: Path, work: Path, cfg: Config, timer: Tim
         if model_fp is None:
             raise FileNotFoundError(f"embedder.model {model} is not a sentence-transformers model directory")
     else:
-        trained = ensure_model(model, chunks, chunk_words, sources, cfg.embedder, log)
+        trained = ensure_model(model, chunks, chunk_words, sources, cfg.embedder, log, progress)
         model_fp = trained.fingerprint
     timer.lap("train")
     embedder = load_embedder(model)

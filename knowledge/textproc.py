@@ -22,7 +22,7 @@ _NOT_WORD = re.compile(r"[\W_]+")
 # Question scaffolding and function words: frequent, carry no topic.
 STOPWORDS = frozenset(
     "的 了 是 什么 哪些 如何 怎么 怎样 有 在 和 与 及 对 为 吗 呢 哪 几 个 方面 做 进行 要 可以 应 应该 应当 "
-    "啊 吧 呀 么 请问 一下 我 我们 你 你们 能 能不能 可不可以 是不是 有没有".split()
+    "啊 吧 呀 么 请问 一下 我 我们 你 你们 能 能不能 可不可以 是不是 有没有 怎么样 想 问 想问 请 您好 你好".split()
 )
 
 
@@ -85,6 +85,11 @@ class BigramAnalyzer(Analyzer):
 
 
 @lru_cache(maxsize=8)
-def shared_analyzer(user_dict: Optional[str], words: bool = True, bigrams: bool = True) -> Analyzer:
-    """One analyser per (dictionary, settings) per process: jieba takes a second to initialise."""
+def _shared(user_dict: Optional[str], stamp: int, words: bool, bigrams: bool) -> Analyzer:
     return Analyzer(Path(user_dict) if user_dict else None, words=words, bigrams=bigrams)
+
+
+def shared_analyzer(user_dict: Optional[str], words: bool = True, bigrams: bool = True) -> Analyzer:
+    """One analyser per (dictionary file version, settings) per process: jieba takes a second to start."""
+    stamp = Path(user_dict).stat().st_mtime_ns if user_dict and Path(user_dict).is_file() else 0
+    return _shared(user_dict, stamp, words, bigrams)

@@ -70,11 +70,11 @@ class Outcome:
 
     node: Node
     result: Tri
-    parts: List["Outcome"] = field(default_factory=list)
+    parts: List[Outcome] = field(default_factory=list)
     own: Tri = None
 
     @property
-    def gate(self) -> Optional["Outcome"]:
+    def gate(self) -> Optional[Outcome]:
         return self.parts[0] if isinstance(self.node, Cond) and self.parts else None
 
     def unknown_leaves(self) -> List[Cond]:

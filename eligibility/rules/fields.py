@@ -99,7 +99,7 @@ class Catalogue:
     def stored(self, audience: Optional[str] = None) -> List[FieldSpec]:
         return [f for f in self.fields.values() if f.stored and (audience is None or f.audience == audience)]
 
-    def with_inferred(self, specs: Iterable[FieldSpec]) -> "Catalogue":
+    def with_inferred(self, specs: Iterable[FieldSpec]) -> Catalogue:
         extra = {s.name: s for s in specs if s.name not in self.fields}
         return Catalogue(self.fields, extra)
 

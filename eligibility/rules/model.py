@@ -41,7 +41,7 @@ class Cond:
     value: Any
     text: str
     kind: str
-    applies_if: Optional["Cond"] = None
+    applies_if: Optional[Cond] = None
     confidence: str = "high"
     error: Optional[str] = None
 
@@ -53,7 +53,7 @@ class Cond:
         """The implementation of this op for this field type."""
         return f"{'list' if self.kind == 'list' else 'scalar'}:{self.op}"
 
-    def leaves(self) -> Iterator["Cond"]:
+    def leaves(self) -> Iterator[Cond]:
         yield self
         if self.applies_if is not None:
             yield from self.applies_if.leaves()
@@ -68,7 +68,7 @@ class Cond:
 @dataclass(frozen=True)
 class Group:
     mode: str  # "any" or "all"
-    children: Tuple["Node", ...]
+    children: Tuple[Node, ...]
     text: Optional[str] = None
 
     def leaves(self) -> Iterator[Cond]:

@@ -10,14 +10,13 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
-
-from knowledge.corpus import CorpusError, check_corpus
-from knowledge.schema import Document
+from typing import Any, Dict, List, Optional, Tuple
 
 from eligibility.modes import ModesConfig, WindowEntry
 from eligibility.rules.fields import Catalogue, load_catalogue
 from eligibility.rules.model import Node, compile_node, inferred_fields
+from knowledge.corpus import CorpusError, check_corpus
+from knowledge.schema import Document
 
 
 @dataclass(frozen=True)
@@ -67,6 +66,8 @@ class Policy:
     handling: str
     handling_basis: Optional[str]
     config_windows: List[WindowEntry] = field(default_factory=list)
+    _window_cache: Dict[dt.date, Tuple[str, List[Dict[str, object]]]] = field(default_factory=dict, repr=False)
+    cache: Dict[str, Any] = field(default_factory=dict, repr=False)  # derived, read-only views (matching)
 
     @property
     def id(self) -> str:
@@ -92,6 +93,16 @@ class Policy:
         if w.start or w.end:
             return [Window(w.start, w.end, w.text, "policy")]
         return []
+
+    def window_info(self, day: dt.date) -> Tuple[str, List[Dict[str, object]]]:
+        """(state, windows described), cached per day: matching asks for it for every policy."""
+        cached = self._window_cache.get(day)
+        if cached is None:
+            cached = (self.window_state(day), [w.describe() for w in self.windows(day)])
+            if len(self._window_cache) > 64:
+                self._window_cache.clear()
+            self._window_cache[day] = cached
+        return cached
 
     def window_state(self, day: dt.date) -> str:
         """``open``, ``closed`` or ``unknown`` (no dated window is known)."""

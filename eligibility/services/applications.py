@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import uuid
@@ -15,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from eligibility.context import Context
 from eligibility.errors import AppError, invalid, not_found
 from eligibility.profiles.store import Profile, derive
-from eligibility.rules.evaluate import evaluate_all, explain_all
+from eligibility.rules.evaluate import Outcome, evaluate_all, explain_all
 from eligibility.rules.model import Cond
 from eligibility.rules.policies import Policy
 from eligibility.rules.values import to_json
@@ -47,8 +46,7 @@ def _policy(ctx: Context, policy_id: str) -> Policy:
     return policy
 
 
-def _trail(policy: Policy, profile: Profile, values: Mapping[str, Any], ctx: Context) -> List[Dict[str, Any]]:
-    _, outcomes = explain_all(policy.conditions, values)
+def _trail(outcomes: List[Outcome], profile: Profile, values: Mapping[str, Any], ctx: Context) -> List[Dict[str, Any]]:
     rows = []
     for o in outcomes:
         leaves = [leaf for leaf in o.node.leaves()]
@@ -166,27 +164,31 @@ def _create(conn: Connection, ctx: Context, policy: Policy, raw_profile_id: str,
     now = ctx.now()
     app_id = f"SQ{today:%Y%m%d}{uuid.uuid4().hex[:10].upper()}"
     trail = {"ruleset_version": ctx.policies.version, "evaluated_at": now.isoformat(timespec="seconds"),
-             "handling": policy.handling, **decision, "conditions": _trail(policy, profile, values, ctx)}
+             "handling": policy.handling, **decision, "conditions": _trail(outcomes, profile, values, ctx)}
     status = "approved" if instant else "under_review"
-    conn.execute(t.applications.insert().values(
-        id=app_id, profile_id=profile.id, policy_id=policy.id, status=status, handling=policy.handling,
-        idempotency_key=key, request_hash=request_hash, active_key=f"{profile.id}:{policy.id}",
-        form_json=json.dumps(_form(policy, profile, values, extra, ctx), ensure_ascii=False, default=str),
-        licences_json=json.dumps({"attached": licences, "covered": covered, "to_upload": to_upload}, ensure_ascii=False),
-        rule_trail_json=json.dumps(trail, ensure_ascii=False, default=str),
-        benefit_json=json.dumps(estimate(policy, values, cat), ensure_ascii=False),
-        ruleset_version=ctx.policies.version, created_at=now, updated_at=now))
-    conn.execute(t.application_events.insert(), [
+    row = {
+        "id": app_id, "profile_id": profile.id, "policy_id": policy.id, "status": status, "handling": policy.handling,
+        "idempotency_key": key, "request_hash": request_hash, "active_key": f"{profile.id}:{policy.id}",
+        "form_json": json.dumps(_form(policy, profile, values, extra, ctx), ensure_ascii=False, default=str),
+        "licences_json": json.dumps({"attached": licences, "covered": covered, "to_upload": to_upload},
+                                    ensure_ascii=False),
+        "rule_trail_json": json.dumps(trail, ensure_ascii=False, default=str),
+        "benefit_json": json.dumps(estimate(policy, values, cat), ensure_ascii=False),
+        "ruleset_version": ctx.policies.version, "created_at": now, "updated_at": now,
+    }
+    events: List[Mapping[str, Any]] = [
         {"application_id": app_id, "status": "submitted", "actor": actor, "note": "一键申请已提交", "at": now},
         {"application_id": app_id, "status": status, "actor": "system:秒批" if instant else "system",
          "note": decision["reason"], "at": now},
-    ])
+    ]
+    conn.execute(t.applications.insert().values(**row))
+    conn.execute(t.application_events.insert(), events)
     title = f"{policy.doc.short_title or policy.doc.title}：" + ("已秒批通过" if instant else "申请已受理")
     conn.execute(t.notifications.insert().values(
         profile_id=profile.id, kind="application", application_id=app_id, policy_id=policy.id, title=title,
         body=("您的申请已由系统自动审批通过，资金将按规定拨付。" if instant else "您的申请已提交，主管部门将尽快审核，请留意办理进度。"),
         created_at=now))
-    return view(conn, app_id, ctx)
+    return _render(row, events, ctx)
 
 
 def view(conn: Connection, app_id: str, ctx: Context) -> Dict[str, Any]:
@@ -195,6 +197,10 @@ def view(conn: Connection, app_id: str, ctx: Context) -> Dict[str, Any]:
         raise not_found("申请", app_id, "application_not_found")
     events = conn.execute(sa.select(t.application_events).where(t.application_events.c.application_id == app_id)
                           .order_by(t.application_events.c.id)).mappings().all()
+    return _render(row, events, ctx)
+
+
+def _render(row: Mapping[str, Any], events: List[Mapping[str, Any]], ctx: Context) -> Dict[str, Any]:
     policy = ctx.policies.get(row["policy_id"])
     form = json.loads(row["form_json"])
     form["applicant"]["id"] = display_id(form["applicant"]["id"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from eligibility.rules.fields import Catalogue
 from eligibility.rules.policies import Policy
@@ -22,30 +22,41 @@ def _base_field(base: str, catalogue: Catalogue) -> Optional[str]:
             return SYNONYMS[word]
     best = None
     for spec in catalogue.fields.values():
-        if spec.kind == "number" and spec.unit == "万元" and spec.label in base:
-            if best is None or len(spec.label) > len(catalogue.fields[best].label):
-                best = spec.name
+        fits = spec.kind == "number" and spec.unit == "万元" and spec.label in base
+        if fits and (best is None or len(spec.label) > len(catalogue.fields[best].label)):
+            best = spec.name
     return best
+
+
+def _parsed(policy: Policy, catalogue: Catalogue) -> Optional[Tuple[str, float, Optional[float]]]:
+    """(base field, percent, cap) when the formula is a percentage of a known figure; parsed once."""
+    if "formula" not in policy.cache:
+        b = policy.doc.benefit
+        formula = b.formula or b.text
+        m = PERCENT.search(formula)
+        name = _base_field(m.group("base"), catalogue) if m else None
+        cap = CAP.search(formula)
+        limit = float(cap.group("cap")) if cap else b.max_amount_wan
+        policy.cache["formula"] = (name, float(m.group("pct")), limit) if m and name else None
+    return policy.cache["formula"]
 
 
 def estimate(policy: Policy, values: Mapping[str, Any], catalogue: Catalogue) -> Dict[str, Any]:
     b = policy.doc.benefit
     out: Dict[str, Any] = {"text": b.text, "max_amount_wan": b.max_amount_wan, "formula": b.formula,
                            "estimate_wan": None, "basis": None}
-    formula = b.formula or b.text
-    m = PERCENT.search(formula)
-    if m:
-        name = _base_field(m.group("base"), catalogue)
-        figure = values.get(name) if name else None
+    parsed = _parsed(policy, catalogue)
+    if parsed:
+        name, pct, limit = parsed
+        figure = values.get(name)
         if isinstance(figure, (int, float)) and not isinstance(figure, bool):
-            amount = float(figure) * float(m.group("pct")) / 100
-            cap = CAP.search(formula)
-            limit = float(cap.group("cap")) if cap else b.max_amount_wan
+            amount = float(figure) * pct / 100
             if limit is not None:
                 amount = min(amount, limit)
             out["estimate_wan"] = round(amount, 2)
-            label = catalogue.get(name).label if name and catalogue.get(name) else name
-            out["basis"] = f"按{label}{figure}万元的{m.group('pct')}%估算" + (f"，不超过{limit:g}万元" if limit else "")
+            spec = catalogue.get(name)
+            out["basis"] = f"按{spec.label if spec else name}{figure:g}万元的{pct:g}%估算" + (
+                f"，不超过{limit:g}万元" if limit else "")
             return out
     if b.max_amount_wan is not None:
         out["estimate_wan"] = b.max_amount_wan

@@ -53,7 +53,9 @@ def match_policy(policy: Policy, values: Mapping[str, Any], policies: PolicySet,
     if not policy.conditions and not policy.doc.conditions_complete:
         result = None
     status = STATUS[result]
-    met, not_met, unknown = [], [], []
+    met: List[Dict[str, Any]] = []
+    not_met: List[Dict[str, Any]] = []
+    unknown: List[Dict[str, Any]] = []
     missing: List[str] = []
     for o in outcomes:
         bucket = met if o.result is True else not_met if o.result is False else unknown
@@ -63,18 +65,26 @@ def match_policy(policy: Policy, values: Mapping[str, Any], policies: PolicySet,
             entry["missing"] = fields
             missing.extend(fields)
         bucket.append(entry)
-    out = {
-        "policy_id": policy.id, "title": policy.doc.title, "category": policy.doc.category,
-        "audience": policy.audience, "handling": policy.handling, "status": status,
-        "status_label": STATUS_LABEL[status], "met": met, "not_met": not_met, "unknown": unknown,
-        "conditions_complete": policy.doc.conditions_complete,
+    out = dict(_header(policy))
+    out.update({
+        "status": status, "status_label": STATUS_LABEL[status], "met": met, "not_met": not_met, "unknown": unknown,
         "benefit": estimate(policy, values, policies.catalogue),
-        "window": {"state": policy.window_state(today), "windows": [w.describe() for w in policy.windows(today)]},
+        "window": dict(zip(("state", "windows"), policy.window_info(today))),
         "_missing": list(dict.fromkeys(missing)),
-    }
-    if not policy.doc.conditions_complete:
-        out["note"] = "政策条件可能未完整列出，结果仅供参考，请以主管部门通知为准。"
+    })
     return out
+
+
+def _header(policy: Policy) -> Dict[str, Any]:
+    cached = policy.cache.get("header")
+    if cached is None:
+        doc = policy.doc
+        cached = {"policy_id": policy.id, "title": doc.title, "category": doc.category, "audience": policy.audience,
+                  "handling": policy.handling, "conditions_complete": doc.conditions_complete}
+        if not doc.conditions_complete:
+            cached["note"] = "政策条件可能未完整列出，结果仅供参考，请以主管部门通知为准。"
+        policy.cache["header"] = cached
+    return cached
 
 
 def next_question(results: List[Dict[str, Any]], policies: PolicySet) -> Optional[Dict[str, Any]]:
@@ -123,7 +133,7 @@ def match(policies: PolicySet, values: Mapping[str, Any], filters: Filters, toda
             continue
         if filters.handling and policy.handling != filters.handling:
             continue
-        if filters.window_open and policy.window_state(today) == "closed":
+        if filters.window_open and policy.window_info(today)[0] == "closed":
             continue
         results.append(match_policy(policy, values, policies, today))
     order = {"eligible": 0, "needs_information": 1, "not_eligible": 2}

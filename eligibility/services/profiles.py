@@ -7,7 +7,14 @@ from typing import Any, Dict, Mapping
 from sqlalchemy.engine import Connection
 
 from eligibility.errors import AppError, invalid, not_found
-from eligibility.profiles.ids import citizen_problem, kind_of, mask_citizen_id, mask_name, normalise, uscc_problem
+from eligibility.profiles.ids import (
+    citizen_problem,
+    kind_of,
+    mask_citizen_id,
+    mask_name,
+    normalise,
+    uscc_problem,
+)
 from eligibility.profiles.store import Profile, coerce_fields, field_view, load_profile
 from eligibility.rules.fields import Catalogue
 

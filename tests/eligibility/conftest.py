@@ -3,13 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import glob
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
@@ -19,61 +12,24 @@ from fastapi.testclient import TestClient
 
 from eligibility.app import create_app
 from eligibility.settings import Settings
+from eligibility.storage.pgtemp import PostgresUnavailable, TempPostgres
 
 TODAY = dt.date(2026, 11, 27)
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _pg_bin() -> Path:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not found:
-        pytest.fail("PostgreSQL is not installed: the storage tests need Debian's `postgresql` package "
-                    "(apt-get install -y postgresql; it is listed in requirements/apt.txt).", pytrace=False)
-    return Path(found[-1]).parent
-
-
-def _as_postgres(cmd: List[str]) -> List[str]:
-    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
-
-
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    """A PostgreSQL server started from the Debian binaries in a temp dir, stopped at the end."""
-    bindir = _pg_bin()
-    base = Path(tempfile.mkdtemp(prefix="elig-pg-"))
-    data = base / "data"
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres", "postgres")
-    port = free_port()
-    run = lambda cmd: subprocess.run(_as_postgres(cmd), check=True, capture_output=True, text=True)  # noqa: E731
+    """A PostgreSQL server started from the Debian binaries in a temp dir, stopped at the end of the session.
+    Missing PostgreSQL is a failure, not a skip."""
     try:
-        run([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C"])
-        run([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-w", "-t", "60", "-o",
-             f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off", "start"])
-    except subprocess.CalledProcessError as exc:
-        shutil.rmtree(base, ignore_errors=True)
-        pytest.fail(f"could not start PostgreSQL: {exc.stderr or exc.stdout}", pytrace=False)
-    import sqlalchemy as sa
-
-    admin = sa.create_engine(f"postgresql://postgres@127.0.0.1:{port}/postgres", isolation_level="AUTOCOMMIT")
-    for _ in range(50):
-        try:
-            with admin.connect() as c:
-                c.execute(sa.text("CREATE DATABASE eligibility_test"))
-            break
-        except sa.exc.OperationalError:
-            time.sleep(0.2)
-    admin.dispose()
-    yield f"postgresql://postgres@127.0.0.1:{port}/eligibility_test"
-    subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
-                   capture_output=True)
-    shutil.rmtree(base, ignore_errors=True)
+        server = TempPostgres("eligibility_test").start()
+    except PostgresUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server.url
+    finally:
+        server.stop()
 
 
 @pytest.fixture()

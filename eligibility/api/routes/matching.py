@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from fastapi import APIRouter, Depends
 
@@ -19,7 +19,7 @@ router = APIRouter()
 @router.post("/match", tags=["matching"], summary="按数据账户或临时画像匹配全部政策")
 def post_match(body: MatchRequest, ctx: Context = Depends(context)) -> Dict[str, Any]:
     ps = ctx.policies
-    audience = body.audience
+    audience: Optional[str] = body.audience
     subject: Dict[str, Any]
     if body.profile_id is not None:
         with ctx.db.read() as conn:

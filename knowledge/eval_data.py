@@ -1,0 +1,64 @@
+"""Evaluation queries and their relevant documents and passages."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Set
+
+from knowledge.faq import bigram_set
+from knowledge.records import Chunk
+from knowledge.textproc import normalise
+
+
+@dataclass(frozen=True)
+class Query:
+    qid: str
+    query: str
+    relevant: frozenset  # document ids
+    answer: Optional[str] = None
+
+
+def load_queries(path: Path) -> List[Query]:
+    out = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        raw = json.loads(line)
+        ids = raw.get("relevant_ids") or ([raw["docid"]] if raw.get("docid") else [])
+        if not raw.get("query") or not ids:
+            raise ValueError(f"{path}:{n}: a query needs `query` and `docid` or `relevant_ids`")
+        answer = (raw.get("answer") or "").strip() or None
+        out.append(Query(str(raw.get("qid", n)), raw["query"], frozenset(str(i) for i in ids), answer))
+    if not out:
+        raise ValueError(f"{path}: no queries")
+    return out
+
+
+def relevant_passages(query: Query, chunks_by_doc: Dict[str, Sequence[Chunk]], texts: Dict[str, str]) -> Set[str]:
+    """The chunks of the relevant documents that contain the answer span.
+
+    With character spans (plain-text sources) the answer is located in the document and the chunks whose
+    span holds it all are relevant; when it straddles two chunks, the one with the largest share of it.
+    Without spans, chunks whose text contains the answer, else the one sharing most answer bigrams.
+    """
+    assert query.answer is not None
+    answer = query.answer.strip()
+    out: Set[str] = set()
+    for doc_id in query.relevant:
+        chunks = chunks_by_doc.get(doc_id, ())
+        text = texts.get(doc_id, "")
+        pos = text.find(answer) if text else -1
+        if pos >= 0 and chunks and chunks[0].start >= 0:
+            end = pos + len(answer)
+            inside = {c.chunk_id for c in chunks if c.start <= pos and end <= c.end}
+            out |= inside or {max(chunks, key=lambda c: min(end, c.end) - max(pos, c.start)).chunk_id}
+            continue
+        want = normalise(answer)
+        inside = {c.chunk_id for c in chunks if want in normalise(c.text)}
+        if not inside and chunks:
+            grams = bigram_set(answer)
+            inside = {max(chunks, key=lambda c: len(grams & bigram_set(c.text))).chunk_id}
+        out |= inside
+    return out
