@@ -90,7 +90,7 @@ class ValidateMatchingForm(FormValidationAction):
 
     async def extract_pending_answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                      domain: DomainDict) -> Dict[str, Any]:
-        if tracker.get_slot("requested_slot") != "pending_answer":
+        if tracker.get_slot("requested_slot") != "pending_answer" or tracker.get_slot("awaiting") == "handoff_offer":
             return {}
         key = conversation.entity(tracker, "uscc") or conversation.entity(tracker, "id_number")
         if key:

@@ -59,7 +59,7 @@ class ActionUpdateProfile(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        if tracker.get_slot("awaiting") == "rating_reason":
+        if tracker.get_slot("awaiting") == "rating_reason" and not tracker.latest_message.get("entities"):
             return [FollowupAction("action_rating_reason")]
         events: List[Dict[str, Any]] = []
         key = conversation.entity(tracker, "uscc") or conversation.entity(tracker, "id_number")

@@ -70,11 +70,12 @@ def _sections(doc: Document, titles: Mapping[str, str]) -> List[Tuple[str, str, 
 
 
 def chunk_document(doc: Document, max_chars: int = 500, titles: Optional[Mapping[str, str]] = None) -> List[Chunk]:
+    names = " ".join(dict.fromkeys(n for n in (doc.short_title, *doc.aliases) if n and n != doc.title))
     chunks: List[Chunk] = []
     for label, text, tags in _sections(doc, titles or {}):
         for piece in _pieces(text.strip(), max_chars):
             chunks.append(Chunk(chunk_id=f"{doc.id}#{len(chunks)}", doc_id=doc.id, title=doc.title,
-                                heading=label, article=label, text=piece, tags=tags))
+                                heading=label, article=label, text=piece, tags=tags, names=names))
     return chunks
 
 

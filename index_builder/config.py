@@ -61,7 +61,7 @@ class Config:
         p = Path(value)
         return p if p.is_absolute() else ROOT / p
 
-    def with_overrides(self, over: Mapping[str, Any]) -> "Config":
+    def with_overrides(self, over: Mapping[str, Any]) -> Config:
         return Config(_merge(self.raw, over))
 
 

@@ -1,5 +1,9 @@
 """Train the default embedding model from the corpus: a sentence-transformers StaticEmbedding.
 
+It is trained as the torch EmbeddingBag (mean) that StaticEmbedding is, and written in the
+sentence-transformers directory format (:mod:`index_builder.st_format`), so training never imports
+sentence-transformers itself.
+
 The tokenizer comes from the corpus (:mod:`index_builder.embedder_vocab`), the token vectors start
 from LSA (:mod:`index_builder.lsa`) and are trained with MultipleNegativesRankingLoss (in-batch
 negatives, same-chunk duplicates masked) on pairs from :mod:`index_builder.embedder_pairs`. Seeded and
@@ -16,7 +20,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -24,6 +28,7 @@ from index_builder.embedder_pairs import Pair, make_pairs
 from index_builder.embedder_vocab import build_tokenizer, vocabulary
 from index_builder.lsa import lsa_vectors
 from index_builder.sources import Source
+from index_builder.st_format import write_static_model
 from knowledge.records import Chunk
 
 TRAIN_VERSION = "static-mnrl-1"
@@ -57,12 +62,23 @@ def stamp_of(path: Path) -> Optional[Dict[str, Any]]:
         return None
 
 
-def _loss(model: Any, queries: List[str], positives: List[str], chunk_ids: List[int], scale: float) -> Any:
+def _embed(bag: Any, tokenizer: Any, texts: List[str]) -> Any:
+    """Mean of token vectors per text (what StaticEmbedding computes), as a torch tensor."""
+    import torch
+
+    ids = [e.ids for e in tokenizer.encode_batch(texts, add_special_tokens=False)]
+    offsets = torch.tensor(np.cumsum([0] + [len(i) for i in ids[:-1]]), dtype=torch.long)
+    return bag(torch.tensor([t for i in ids for t in i], dtype=torch.long), offsets)
+
+
+def _loss(bag: Any, tokenizer: Any, queries: List[str], positives: List[str], chunk_ids: List[int],
+          scale: float) -> Any:
+    """MultipleNegativesRankingLoss with in-batch negatives; duplicates of the positive chunk are masked."""
     import torch
     import torch.nn.functional as F
 
-    q = F.normalize(model(model.preprocess(queries))["sentence_embedding"], dim=-1)
-    p = F.normalize(model(model.preprocess(positives))["sentence_embedding"], dim=-1)
+    q = F.normalize(_embed(bag, tokenizer, queries), dim=-1)
+    p = F.normalize(_embed(bag, tokenizer, positives), dim=-1)
     sim = q @ p.T * scale
     ids = torch.tensor(chunk_ids)
     same = (ids[None, :] == ids[:, None]) & ~torch.eye(len(ids), dtype=torch.bool)
@@ -70,10 +86,9 @@ def _loss(model: Any, queries: List[str], positives: List[str], chunk_ids: List[
 
 
 def train_static(texts: Sequence[str], vocab: List[str], pairs: Sequence[Pair], settings: Dict[str, Any],
-                 progress: bool = True) -> Any:
-    """A trained StaticEmbedding module (seeded, deterministic on one machine)."""
+                 progress: bool = True) -> Tuple[Any, np.ndarray]:
+    """(tokenizer, trained token vectors); seeded, deterministic on one machine with one thread."""
     import torch
-    from sentence_transformers.sentence_transformer.modules import StaticEmbedding
     from tqdm import tqdm
 
     seed, dim = int(settings.get("seed", 13)), int(settings.get("dim", 256))
@@ -81,8 +96,9 @@ def train_static(texts: Sequence[str], vocab: List[str], pairs: Sequence[Pair], 
     rng = random.Random(seed)
     tokenizer = build_tokenizer(vocab)
     ids = [e.ids for e in tokenizer.encode_batch(list(texts), add_special_tokens=False)]
-    module = StaticEmbedding(tokenizer, embedding_weights=lsa_vectors(ids, len(vocab), dim, seed))
-    opt = torch.optim.Adam(module.parameters(), lr=float(settings.get("lr", 0.01)))
+    init = torch.from_numpy(lsa_vectors(ids, len(vocab), dim, seed))
+    bag = torch.nn.EmbeddingBag.from_pretrained(init, freeze=False, mode="mean")
+    opt = torch.optim.Adam(bag.parameters(), lr=float(settings.get("lr", 0.01)))
     batch, scale = int(settings.get("batch_size", 256)), float(settings.get("scale", 20.0))
     keep = float(settings.get("keep_sentence", 0.1))
     order = list(pairs)
@@ -96,25 +112,22 @@ def train_static(texts: Sequence[str], vocab: List[str], pairs: Sequence[Pair], 
             part = order[b * batch : (b + 1) * batch]
             positives = [texts[p.chunk].replace(p.drop, "") if p.drop and rng.random() >= keep else texts[p.chunk]
                          for p in part]
-            loss = _loss(module, [p.query for p in part], positives, [p.chunk for p in part], scale)
+            loss = _loss(bag, tokenizer, [p.query for p in part], positives, [p.chunk for p in part], scale)
             opt.zero_grad()
             loss.backward()
             opt.step()
             bar.update(1)
-            bar.set_postfix(loss=f"{loss.item():.3f}")
+            bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
     bar.close()
-    return module
+    return tokenizer, bag.weight.detach().numpy().copy()
 
 
-def save_model(module: Any, path: Path, stamp: Dict[str, Any]) -> None:
+def save_model(tokenizer: Any, weights: np.ndarray, path: Path, stamp: Dict[str, Any]) -> None:
     """Write the model directory atomically (a temporary sibling renamed into place)."""
-    from sentence_transformers import SentenceTransformer
-
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.parent.mkdir(parents=True, exist_ok=True)
-    SentenceTransformer(modules=[module], device="cpu").save(str(tmp))
+    write_static_model(tmp, tokenizer, weights, stamp)
     (tmp / STAMP).write_text(json.dumps(stamp, ensure_ascii=False, indent=1), encoding="utf-8")
     shutil.rmtree(path, ignore_errors=True)
     tmp.rename(path)
@@ -138,11 +151,11 @@ def ensure_model(path: Path, chunks: Sequence[Chunk], words: Sequence[List[str]]
     threads = torch.get_num_threads()
     torch.set_num_threads(int(settings.get("threads", 2)))
     try:
-        module = train_static(texts, vocab, pairs, settings, progress)
+        tokenizer, weights = train_static(texts, vocab, pairs, settings, progress)
     finally:
         torch.set_num_threads(threads)
     seconds = time.time() - start
-    save_model(module, path, {"fingerprint": fp, "version": TRAIN_VERSION, "pairs": len(pairs), "vocab": len(vocab),
+    save_model(tokenizer, weights, path, {"fingerprint": fp, "version": TRAIN_VERSION, "pairs": len(pairs), "vocab": len(vocab),
                               "chunks": len(texts), "seconds": round(seconds, 1),
                               "settings": {k: v for k, v in settings.items() if k not in _UNHASHED}})
     return TrainResult(Path(path), fp, True, time.time() - start, len(pairs), len(vocab))
@@ -152,6 +165,6 @@ def vectors_equal(a: Path, b: Path) -> bool:
     """True when two trained model directories hold identical weights (determinism checks)."""
     from safetensors.numpy import load_file
 
-    wa = load_file(str(next(Path(a).glob("*/model.safetensors"))))
-    wb = load_file(str(next(Path(b).glob("*/model.safetensors"))))
+    wa = load_file(str(next(Path(a).rglob("model.safetensors"))))
+    wb = load_file(str(next(Path(b).rglob("model.safetensors"))))
     return wa.keys() == wb.keys() and all(np.array_equal(wa[k], wb[k]) for k in wa)

@@ -39,7 +39,8 @@ def tokenise(sources: List[Source], chunks: List[Chunk], analyzer: Analyzer, pro
     Titles and headings repeat across chunks, so each distinct one is tokenised once.
     """
     names = {s.doc_id: " ".join(s.meta.names()) for s in sources}
-    short = sorted({c.title for c in chunks} | {c.heading for c in chunks if c.heading} | set(names.values()))
+    short = sorted({c.title for c in chunks} | {c.heading for c in chunks if c.heading} | set(names.values())
+                   | {c.names for c in chunks if c.names})
     short_toks = dict(zip(short, tokenize_all(analyzer, short, desc="tokenise titles", progress=False)))
     texts = tokenize_all(analyzer, [c.text for c in chunks], desc="tokenise chunks", progress=progress)
     chunk_tokens, chunk_words = [], []
@@ -48,9 +49,10 @@ def tokenise(sources: List[Source], chunks: List[Chunk], analyzer: Analyzer, pro
     empty: Tuple[List[str], List[str]] = ([], [])
     for c, (words, bigrams) in zip(chunks, texts):
         tw, tb = short_toks[c.title]
+        nw, nb = short_toks.get(c.names, empty)
         hw, hb = short_toks.get(c.heading, empty)
-        chunk_tokens.append(tw + hw + words + tb + hb + bigrams)
-        chunk_words.append(tw + hw + words)
+        chunk_tokens.append(tw + nw + hw + words + tb + nb + hb + bigrams)
+        chunk_words.append(tw + nw + hw + words)
         by_doc[c.doc_id].extend(hw + words + hb + bigrams)
     return chunk_tokens, chunk_words, [by_doc[s.doc_id] for s in sources]
 

@@ -33,7 +33,7 @@ def tokenize_all(analyzer: Analyzer, texts: Sequence[str], workers: int = 0, des
     bar = dict(total=len(texts), desc=desc, unit="text", leave=False, disable=not progress)
     if workers <= 1 or len(texts) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
         return [words_and_bigrams(analyzer, t) for t in tqdm(texts, **bar)]
-    analyzer.segmenter  # initialise once, before forking, so workers inherit it
+    analyzer.warm()  # initialise once, before forking, so workers inherit it
     _WORKER = analyzer
     try:
         with mp.get_context("fork").Pool(workers) as pool:

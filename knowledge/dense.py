@@ -38,7 +38,7 @@ class DenseIndex:
         self.nprobe, self.ef_search = nprobe, ef_search
 
     @classmethod
-    def load(cls, path: Path, nprobe: int = 16, ef_search: int = 64) -> "DenseIndex":
+    def load(cls, path: Path, nprobe: int = 16, ef_search: int = 64) -> DenseIndex:
         return cls(faiss.read_index(str(path)), nprobe, ef_search)
 
     def save(self, path: Path) -> None:

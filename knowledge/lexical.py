@@ -14,12 +14,12 @@ class LexicalIndex:
         self.model, self.size = model, size
 
     @classmethod
-    def load(cls, path: Path) -> "LexicalIndex":
+    def load(cls, path: Path) -> LexicalIndex:
         model = bm25s.BM25.load(str(path), load_corpus=False, mmap=False)
         return cls(model, int(model.scores["num_docs"]))
 
     @classmethod
-    def build(cls, tokens: List[List[str]], k1: float, b: float) -> "LexicalIndex":
+    def build(cls, tokens: List[List[str]], k1: float, b: float) -> LexicalIndex:
         model = bm25s.BM25(k1=k1, b=b, method="lucene")
         model.index([t or [""] for t in tokens], show_progress=False)
         return cls(model, len(tokens))

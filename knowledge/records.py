@@ -33,7 +33,7 @@ class DocMeta:
         return out
 
     @classmethod
-    def from_json(cls, raw: Dict[str, Any]) -> "DocMeta":
+    def from_json(cls, raw: Dict[str, Any]) -> DocMeta:
         return cls(**{**raw, "aliases": tuple(raw.get("aliases", ()))})
 
 
@@ -50,10 +50,11 @@ class Chunk:
     start: int = -1  # character span in the source text, for plain-text sources
     end: int = -1
     tags: Tuple[str, ...] = field(default=())  # e.g. ("faq",) for a question-and-answer chunk
+    names: str = ""  # the document's other names (short title, aliases), searched with every chunk
 
     def indexed_text(self) -> str:
-        """What is searched: the passage with its document title and heading path."""
-        return " ".join(p for p in (self.title, self.heading, self.text) if p)
+        """What is searched: the passage with its document's title and names and its heading path."""
+        return " ".join(p for p in (self.title, self.names, self.heading, self.text) if p)
 
     def citation(self, meta: DocMeta) -> Citation:
         return Citation(doc_id=self.doc_id, title=meta.title, issuer=meta.issuer, article=self.article,
@@ -65,7 +66,7 @@ class Chunk:
         return out
 
     @classmethod
-    def from_json(cls, raw: Dict[str, Any]) -> "Chunk":
+    def from_json(cls, raw: Dict[str, Any]) -> Chunk:
         return cls(**{**raw, "tags": tuple(raw.get("tags", ()))})
 
 

@@ -21,8 +21,7 @@ _SPACE = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[\W_]+")
 # Question scaffolding and function words: frequent, carry no topic.
 STOPWORDS = frozenset(
-    "的 了 是 什么 哪些 如何 怎么 怎样 有 在 和 与 及 对 为 吗 呢 哪 几 个 方面 做 进行 要 可以 应 应该 应当 "
-    "啊 吧 呀 么 请问 一下 我 我们 你 你们 能 能不能 可不可以 是不是 有没有 怎么样 想 问 想问 请 您好 你好".split()
+    ["的", "了", "是", "什么", "哪些", "如何", "怎么", "怎样", "有", "在", "和", "与", "及", "对", "为", "吗", "呢", "哪", "几", "个", "方面", "做", "进行", "要", "可以", "应", "应该", "应当", "啊", "吧", "呀", "么", "请问", "一下", "我", "我们", "你", "你们", "能", "能不能", "可不可以", "是不是", "有没有", "怎么样", "想", "问", "想问", "请", "您好", "你好"]
 )
 
 
@@ -60,6 +59,11 @@ class Analyzer:
                     tok.load_userdict(str(self.user_dict))
                 self._jieba = tok
             return self._jieba
+
+    def warm(self) -> Analyzer:
+        """Load jieba's dictionary now rather than on the first question."""
+        _ = self.segmenter
+        return self
 
     def words(self, text: str) -> List[str]:
         """Content words of already normalised text."""

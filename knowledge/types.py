@@ -63,7 +63,7 @@ class Filters:
     doc_ids: Optional[Tuple[str, ...]] = None
 
     @classmethod
-    def of(cls, value: Union["Filters", Mapping[str, Any], None]) -> Optional["Filters"]:
+    def of(cls, value: Union[Filters, Mapping[str, Any], None]) -> Optional[Filters]:
         """Filters from a dict such as ``{"audience": "enterprise", "mode": ["秒批", "免申即享"]}``."""
         if value is None or isinstance(value, Filters):
             return value

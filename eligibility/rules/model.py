@@ -24,6 +24,7 @@ exists         v is not "" (any value for other types)     v is not empty
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
 from eligibility.rules.fields import Catalogue, FieldSpec
@@ -75,12 +76,16 @@ class Group:
         for child in self.children:
             yield from child.leaves()
 
-    @property
+    @cached_property
     def label(self) -> str:
         if self.text:
             return self.text
         joiner = "；或" if self.mode == "any" else "；并且"
         return joiner.join(_label(c) for c in self.children)
+
+    @cached_property
+    def field_names(self) -> List[str]:
+        return sorted({leaf.field for leaf in self.leaves()})
 
 
 Node = Union[Cond, Group]

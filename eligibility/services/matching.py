@@ -42,10 +42,15 @@ def _entry(outcome: Outcome, values: Mapping[str, Any]) -> Dict[str, Any]:
             entry["note"] = "该条件系根据上下文推定，请以主管部门解释为准"
         return entry
     assert isinstance(node, Group)
-    fields = sorted({leaf.field for leaf in node.leaves()})
-    return {"text": node.label, "fields": fields,
-            "parts": [{"text": p.node.text if isinstance(p.node, Cond) else p.node.label,
-                       "status": {True: "met", False: "not_met", None: "unknown"}[p.result]} for p in outcome.parts]}
+    return {"text": node.label, "fields": node.field_names,
+            "parts": [{"text": _label(p.node), "status": PART_STATUS[p.result]} for p in outcome.parts]}
+
+
+PART_STATUS = {True: "met", False: "not_met", None: "unknown"}
+
+
+def _label(node: Any) -> str:
+    return node.text if isinstance(node, Cond) else node.label
 
 
 def match_policy(policy: Policy, values: Mapping[str, Any], policies: PolicySet, today: dt.date) -> Dict[str, Any]:

@@ -6,11 +6,15 @@ import json
 import re
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from eligibility.app import create_app
 from eligibility.profiles.demo import PERSONAS
+from eligibility.settings import Settings
+from tests.eligibility.conftest import TODAY
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 IDS = [p.id for p in PERSONAS] + ["91350100M000100Y43", "11010519491231002X", "x" * 18, "", "ENT-001"]
@@ -29,6 +33,13 @@ GETS = ["/policies/{id}", "/profiles/{id}", "/profiles/{id}/applications", "/pro
         "/applications/{id}", "/tickets/{id}", "/calendar", "/policies", "/tickets"]
 PRINTABLE = st.characters(blacklist_categories=("Cc", "Cs"))
 CASES = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture(scope="module")
+def demo_client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    """Its own seeded account, so that what the fuzzer writes cannot change the journey tests."""
+    db = tmp_path_factory.mktemp("fuzz") / "fuzz.db"
+    return TestClient(create_app(Settings(database_url=f"sqlite:///{db}", today=TODAY)))
 
 
 def _shaped(r: Any) -> None:

@@ -41,9 +41,9 @@ def test_spread_across_districts_and_industries() -> None:
 def test_seeding_the_demo_account_is_fast(tmp_path) -> None:  # type: ignore[no-untyped-def]
     ctx = Context(Settings(database_url=f"sqlite:///{tmp_path / 's.db'}", today=TODAY))
     ctx.migrate()
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: the machine is shared, wall time is not ours alone
     done = ctx.seed()
-    assert time.perf_counter() - start < 5.0
+    assert time.process_time() - start < 5.0
     assert done["profiles"] == 2000 + 1000 + len(PERSONAS)
     assert ctx.profile_count() == done["profiles"]
 
@@ -56,3 +56,9 @@ def test_known_profiles_keep_their_ids_and_journeys() -> None:
     assert journeys[PERSONAS[0].id], "the 龙华 high-tech enterprise must meet a 秒批 policy"
     assert journeys[PERSONAS[1].id], "the 龙岗 enterprise must meet a 免申即享 policy"
     assert journeys[PERSONAS[3].id], "the elderly citizen must meet a 免申即享 policy"
+
+
+def test_every_condition_of_the_real_corpus_compiles() -> None:
+    ctx = Context(Settings(database_url="sqlite://", today=TODAY))
+    problems = [w for w in ctx.policies.warnings if not w.startswith("modes:") and "the configuration says" not in w]
+    assert not problems, "conditions that can never be decided (fix the YAML or rules/fields.yaml):\n" + "\n".join(problems)

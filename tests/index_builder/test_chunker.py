@@ -12,7 +12,7 @@ def test_one_chunk_per_article_with_title_and_heading():
     assert [c.article for c in articles] == ["第一条 支持对象", "第二条 奖励标准", "第三条 申领方式"]
     assert all(c.title == "龙岗区国家高新技术企业认定奖励" for c in chunks)
     assert articles[1].text.startswith("高新技术企业认定奖励的标准为")
-    assert articles[1].indexed_text().startswith("龙岗区国家高新技术企业认定奖励 第二条 奖励标准 ")
+    assert articles[1].indexed_text().startswith("龙岗区国家高新技术企业认定奖励 高新技术企业认定奖励 高企认定奖励 高企奖励 第二条 奖励标准 ")
 
 
 def test_structured_fields_become_their_own_chunks():

@@ -1,0 +1,41 @@
+import json
+
+from knowledge.evaluation import main
+from tests.knowledge.helpers import CORPUS, PLAIN
+
+SMALL = "embedder: {dim: 16, epochs: 1, batch_size: 16, min_word_count: 1}\n"
+
+
+def test_eval_on_a_jsonl_corpus_prints_every_figure(tmp_path, capsys):
+    (tmp_path / "cfg.yml").write_text(SMALL, encoding="utf-8")
+    assert main(["--corpus", str(PLAIN / "corpus.jsonl"), "--queries", str(PLAIN / "queries.jsonl"),
+                 "--index-dir", str(tmp_path), "--json", "--config", str(tmp_path / "cfg.yml")]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert "baseline" in lines[1] and "hybrid" in lines[1]
+    result = json.loads(lines[-1])
+    assert result["n_queries"] == 6 and result["n_with_answer"] == 6
+    for mode in ("baseline", "bm25", "dense", "hybrid"):
+        for level in ("doc", "passage"):
+            assert set(result["results"][mode][level]) == {"R@1", "R@5", "R@10", "MRR@10", "nDCG@10"}
+        assert result["results"][mode]["latency_ms"]["p95"] >= result["results"][mode]["latency_ms"]["p50"] >= 0
+    assert result["results"]["hybrid"]["doc"]["R@5"] == 1.0
+    assert result["results"]["hybrid"]["passage"]["R@10"] == 1.0
+
+
+def test_eval_on_the_knowledge_directory_with_relevant_ids(tmp_path, capsys):
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"qid": "1", "query": "公积金租房提取要合同吗", "relevant_ids": ["CIT-101"]}\n'
+                       '{"qid": "2", "query": "高企奖励多少钱", "relevant_ids": ["ENT-101"], "answer": "再次认定奖励5万元"}\n',
+                       encoding="utf-8")
+    (tmp_path / "cfg.yml").write_text(SMALL, encoding="utf-8")
+    assert main(["--corpus", str(CORPUS), "--queries", str(queries), "--index-dir", str(tmp_path / "ix"),
+                 "--config", str(tmp_path / "cfg.yml"), "--modes", "bm25,hybrid", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["results"]["hybrid"]["doc"]["R@1"] == 1.0 and result["n_with_answer"] == 1
+
+
+def test_eval_reports_bad_input(tmp_path, capsys):
+    bad = tmp_path / "q.jsonl"
+    bad.write_text('{"qid": "1"}\n', encoding="utf-8")
+    assert main(["--corpus", str(PLAIN / "corpus.jsonl"), "--queries", str(bad), "--index-dir", str(tmp_path)]) == 1
+    assert "needs `query`" in capsys.readouterr().err
