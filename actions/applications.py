@@ -41,16 +41,33 @@ class ActionPrepareApplication(Action):
             dispatcher.utter_message(text=exc.message)
             return []
         fields = profile.get("fields") or {}
-        shown = [f"· {f.get('label', name)}：{_value(f)}" for name, f in list(fields.items())[:6] if isinstance(f, dict)]
-        licences = profile.get("licences") or []
-        lines = [f"将为 {profile.get('name', '您')} 申报《{policy.get('title')}》，以下信息已从数据账户自动填写：", *shown]
-        if licences:
-            lines.append("电子证照自动调用：" + "、".join(str(x.get("name", x)) if isinstance(x, dict) else str(x)
-                                                  for x in licences[:4]))
-        lines.append("确认无误即可一键申报。")
+        wanted = policy_fields(policy.get("conditions") or [])
+        verified = [(n, f) for n, f in fields.items() if n in wanted and isinstance(f, dict)
+                    and f.get("provenance") == "verified"]
+        shown = [f"· {f.get('label', n)}：{_value(f)}（{f.get('source') or '共享数据'}）" for n, f in verified[:8]]
+        licence = "营业执照" if profile.get("kind") == "enterprise" else "居民身份证"
+        lines = [f"将为 {profile.get('name', '您')} 申报《{policy.get('title')}》。"]
+        if shown:
+            lines += ["以下信息已从数据账户自动填写，无需您再填：", *shown]
+        lines.append(f"{licence}等电子证照将按需自动调用，不用另交纸质材料。确认无误即可一键申报。")
         dispatcher.utter_message(text="\n".join(lines), buttons=[{"title": "一键申报", "payload": "/affirm"},
                                                                  {"title": "先不报", "payload": "/deny"}])
         return [*events, SlotSet("pending_application", policy_id), SlotSet("awaiting", "apply_confirm")]
+
+
+def policy_fields(nodes: List[Any]) -> List[str]:
+    """Every profile field a policy's conditions read, in order."""
+    found: List[str] = []
+    for node in nodes:
+        if not isinstance(node, dict):
+            continue
+        if "field" in node and node["field"] not in found:
+            found.append(node["field"])
+        for key in ("any", "all"):
+            found += [f for f in policy_fields(node.get(key) or []) if f not in found]
+        if isinstance(node.get("applies_if"), dict):
+            found += [f for f in policy_fields([node["applies_if"]]) if f not in found]
+    return found
 
 
 def _value(field: Dict[str, Any]) -> str:
@@ -81,10 +98,13 @@ class ActionSubmitApplication(Action):
             return [SlotSet("awaiting", None)]
         status = app.get("status")
         if status == "approved":
-            text = f"申报成功，已秒批通过！审批编号 {app.get('approval_number') or app['id']}，" \
-                   f"申请编号 {app['id']}。资金将按规定拨付，请留意短信通知。"
+            text = f"申报成功，已秒批通过！申请编号 {app['id']}。系统已按共享数据逐条核验全部条件，" \
+                   "资金将按规定拨付，请留意短信通知。"
         else:
-            limit = app.get("time_limit") or "以主管部门最新通知为准"
+            try:
+                limit = (await eligibility.get_policy(policy_id)).get("time_limit") or "以主管部门最新通知为准"
+            except EligibilityError:
+                limit = "以主管部门最新通知为准"
             text = f"申报已提交，申请编号 {app['id']}，目前{STATUS_WORDS.get(status, '审核中')}。办理时限：{limit}。" \
                    "有进展会通知您，也可以随时问我“申报进度”。"
         dispatcher.utter_message(text=text, json_message={"type": "application", "id": app["id"], "status": status})
@@ -108,13 +128,13 @@ class ActionApplicationStatus(Action):
             dispatcher.utter_message(text=exc.message)
             return []
         if isinstance(apps, dict):
-            apps = apps.get("items") or apps.get("applications") or []
+            apps = apps.get("applications") or []
         if not apps:
             dispatcher.utter_message(text="您目前没有申报记录。需要的话可以说“我能申请哪些补贴”。")
             return []
         lines = ["您的申报记录："]
         for app in apps[:5]:
-            lines.append(f"· {app.get('policy_title') or app.get('policy_id')}：{STATUS_WORDS.get(app.get('status'), app.get('status'))}"
+            lines.append(f"· {app.get('policy_title') or app.get('policy_id')}：{app.get('status_label') or STATUS_WORDS.get(app.get('status'), '办理中')}"
                          f"（编号 {app.get('id')}）")
         dispatcher.utter_message(text="\n".join(lines))
         return events

@@ -16,15 +16,24 @@ SOON = ("截止", "快到期", "快结束", "最后", "来不及", "赶紧")
 
 
 def _items(answer: Any) -> List[Dict[str, Any]]:
-    if isinstance(answer, dict):
-        return list(answer.get("items") or answer.get("windows") or [])
-    return list(answer or [])
+    """The windows in a calendar answer (month: opening + open_during; open now; closing soon)."""
+    if not isinstance(answer, dict):
+        return []
+    seen, out = set(), []
+    for key in ("opening", "open_during", "open", "closing"):
+        for item in answer.get(key) or []:
+            if item.get("policy_id") not in seen:
+                seen.add(item.get("policy_id"))
+                out.append(item)
+    return out
 
 
 def _line(item: Dict[str, Any]) -> str:
-    start, end = item.get("start") or "", item.get("end") or ""
-    span = f"{start} 至 {end}" if start and end else (item.get("text") or "常年受理")
-    return f"· {item.get('title') or item.get('policy_id')}：{span}"
+    window = item.get("window") or {}
+    start, end = window.get("start") or "", window.get("end") or ""
+    span = f"{start} 至 {end}" if start and end else (window.get("text") or "常年受理")
+    left = f"，还剩 {item['days_left']} 天" if item.get("days_left") is not None else ""
+    return f"· {item.get('title') or item.get('policy_id')}：{span}{left}"
 
 
 class ActionCalendar(Action):

@@ -11,9 +11,9 @@ def transcript(tracker: Tracker, last: int = 30) -> List[Dict[str, str]]:
     lines = []
     for event in tracker.events:
         if event.get("event") == "user" and event.get("text"):
-            lines.append({"who": "user", "text": event["text"]})
+            lines.append({"role": "user", "text": event["text"][:4000]})
         elif event.get("event") == "bot" and event.get("text"):
-            lines.append({"who": "bot", "text": event["text"]})
+            lines.append({"role": "bot", "text": event["text"][:4000]})
     return lines[-last:]
 
 

@@ -44,7 +44,8 @@ class ActionRateService(Action):
             dispatcher.utter_message(text="请您为本次服务打个分：", buttons=rating_buttons())
             return []
         try:
-            result = await eligibility.rate(level, None, tracker.sender_id, tracker.get_slot("last_application"))
+            result = await eligibility.rate(level, None, tracker.sender_id, tracker.get_slot("last_application"),
+                                            tracker.get_slot("profile_id"))
         except EligibilityError as exc:
             dispatcher.utter_message(text=exc.message)
             return []
@@ -83,9 +84,9 @@ class ActionComplain(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         try:
-            ticket = await eligibility.open_ticket("complaint", tracker.sender_id,
-                                                   tracker.latest_message.get("text") or "",
-                                                   conversation.transcript(tracker),
+            ticket = await eligibility.open_ticket(tracker.sender_id,
+                                                   "投诉：" + (tracker.latest_message.get("text") or ""),
+                                                   conversation.transcript(tracker), tracker.get_slot("profile_id"),
                                                    contact=conversation.entity(tracker, "phone"))
         except EligibilityError as exc:
             dispatcher.utter_message(text=exc.message)
@@ -102,8 +103,8 @@ class ActionHandoff(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         try:
-            ticket = await eligibility.open_ticket("handoff", tracker.sender_id, conversation.summary(tracker),
-                                                   conversation.transcript(tracker),
+            ticket = await eligibility.open_ticket(tracker.sender_id, conversation.summary(tracker),
+                                                   conversation.transcript(tracker), tracker.get_slot("profile_id"),
                                                    contact=conversation.entity(tracker, "phone"))
         except EligibilityError as exc:
             dispatcher.utter_message(text=exc.message + " 您也可以直接拨打12345热线。")

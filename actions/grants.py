@@ -29,13 +29,16 @@ class ActionCheckGrants(Action):
             dispatcher.utter_message(text=exc.message)
             return events
         if isinstance(notes, dict):
-            notes = notes.get("items") or notes.get("notifications") or []
+            notes = notes.get("notifications") or []
+        notes = [n for n in notes if n.get("grant")]
         if not notes:
             dispatcher.utter_message(text="目前没有查到您名下的免申即享待遇。符合条件后系统会主动通知您，无需申请。")
             return events
         lines = [f"好消息！您已符合以下 {len(notes)} 项免申即享政策，无需申请："]
         for note in notes[:5]:
-            lines.append(f"· {note.get('title') or note.get('policy_title') or note.get('message')}")
+            grant = note["grant"]
+            amount = f"，{grant['amount_wan']:g} 万元" if isinstance(grant.get("amount_wan"), (int, float)) else ""
+            lines.append(f"· {grant.get('policy_title') or note.get('title')}（{grant.get('status_label', '待确认')}{amount}）")
         lines.append("只需确认收款账户即可发放。")
         dispatcher.utter_message(text="\n".join(lines), json_message={"type": "grants", "items": notes[:5]})
         return events

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Dict, List, Optional
 
 import httpx
@@ -68,9 +69,11 @@ async def get_policy(policy_id: str) -> Dict[str, Any]:
 
 async def create_application(profile_id: str, policy_id: str, idempotency_key: str,
                              conversation_id: Optional[str] = None) -> Dict[str, Any]:
+    """One click; the same idempotency key always returns the same application."""
+    key = hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
     return await request("POST", "/applications", json={"profile_id": profile_id, "policy_id": policy_id,
-                                                         "conversation_id": conversation_id},
-                         headers={"Idempotency-Key": idempotency_key})
+                                                         "conversation_id": conversation_id[:80] if conversation_id else None},
+                         headers={"Idempotency-Key": key})
 
 
 async def applications(profile_id: str) -> List[Dict[str, Any]]:
@@ -85,15 +88,18 @@ async def calendar(**params: Any) -> Any:
     return await request("GET", "/calendar", params={k: v for k, v in params.items() if v is not None})
 
 
-async def rate(level: str, reason: Optional[str], conversation_id: str, application_id: Optional[str] = None) -> Any:
-    return await request("POST", "/ratings", json={"level": level, "reason": reason, "conversation_id": conversation_id,
-                                                    "application_id": application_id})
+async def rate(level: str, reason: Optional[str], conversation_id: str, application_id: Optional[str] = None,
+               profile_id: Optional[str] = None) -> Any:
+    return await request("POST", "/ratings", json={"level": level, "reason": reason, "conversation_id": conversation_id[:80],
+                                                    "application_id": application_id, "profile_id": profile_id})
 
 
-async def open_ticket(kind: str, conversation_id: str, summary: str, transcript: List[Dict[str, str]],
-                      contact: Optional[str] = None) -> Any:
-    return await request("POST", "/tickets", json={"kind": kind, "conversation_id": conversation_id,
-                                                    "summary": summary, "transcript": transcript, "contact": contact})
+async def open_ticket(conversation_id: str, summary: str, transcript: List[Dict[str, str]],
+                      profile_id: Optional[str] = None, contact: Optional[str] = None) -> Any:
+    """A handoff ticket (转人工) with the conversation so far, for the hotline console."""
+    return await request("POST", "/tickets", json={
+        "conversation_id": conversation_id[:80], "summary": summary[:1000], "profile_id": profile_id,
+        "transcript": transcript or [{"role": "user", "text": summary[:4000]}], "contact": contact})
 
 
 async def update_ticket(ticket_id: str, **changes: Any) -> Any:

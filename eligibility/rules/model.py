@@ -24,6 +24,7 @@ exists         v is not "" (any value for other types)     v is not empty
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from functools import cached_property
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
@@ -45,9 +46,11 @@ class Cond:
     applies_if: Optional[Cond] = None
     confidence: str = "high"
     error: Optional[str] = None
+    check: Optional[Callable[[Cond, Any], bool]] = dc_field(default=None, compare=False, repr=False)
 
     def holds(self, v: Any) -> bool:
-        return _HOLDS[self.shape](self, v)
+        check = self.check or _HOLDS[self.shape]
+        return check(self, v)
 
     @property
     def shape(self) -> str:
@@ -156,7 +159,8 @@ def compile_leaf(raw: Any, catalogue: Catalogue) -> Cond:
         value, error = None, f"{raw.field} {raw.op} {raw.value!r}: {exc}"
     if error is None and f"{'list' if kind == 'list' else 'scalar'}:{raw.op}" not in _HOLDS:
         error = f"{raw.field}: op {raw.op} does not apply to a {kind} field"
-    return Cond(raw.field, raw.op, value, raw.text, kind, applies_if, raw.confidence, error)
+    check = _HOLDS.get(f"{'list' if kind == 'list' else 'scalar'}:{raw.op}") if error is None else None
+    return Cond(raw.field, raw.op, value, raw.text, kind, applies_if, raw.confidence, error, check)
 
 
 def compile_node(raw: Any, catalogue: Catalogue) -> Node:
