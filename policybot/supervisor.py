@@ -87,6 +87,9 @@ class Stack:
         env = {**os.environ, "POLICYBOT_ELIGIBILITY_URL": self.url("eligibility"), "HF_HUB_OFFLINE": "1",
                "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1", **self.env}
         start = time.time()
+        # The nightly 免申即享 batch, run once before the service opens (idempotent; seeds an empty account).
+        subprocess.run([sys.executable, "-m", "policybot.cli", "grants", "run"], cwd=paths.ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
         for service in self.services:
             service.start(env)
         waiting = list(self.services)

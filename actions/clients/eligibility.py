@@ -51,9 +51,9 @@ async def declare_fields(profile_id: str, fields: Dict[str, Any]) -> Dict[str, A
 
 async def match(profile_id: Optional[str], fields: Dict[str, Any], policy_ids: Optional[List[str]] = None,
                 audience: Optional[str] = None, category: Optional[str] = None) -> Dict[str, Any]:
+    # A verified profile is matched on the data account (what the user declares is stored there);
+    # otherwise on the fields told in this conversation.
     body: Dict[str, Any] = {"profile_id": profile_id} if profile_id else {"fields": fields}
-    if profile_id and fields:
-        body["fields"] = fields
     if policy_ids:
         body["policy_ids"] = policy_ids
     if audience:

@@ -33,6 +33,7 @@ class MatchRequest(Body):
     category: Optional[str] = Field(None, max_length=40)
     handling: Optional[Literal["免申即享", "秒批", "常规申报"]] = None
     window_open: bool = Field(False, description="只看当前未截止的（申报期开放或未公布申报期）")
+    policy_ids: Optional[List[str]] = Field(None, max_items=200, description="只匹配这些政策（例如逐条核对一项政策的条件）")
 
     _fields = validator("fields", allow_reuse=True)(_check_fields)
 

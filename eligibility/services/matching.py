@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from eligibility.rules.evaluate import Outcome, explain_all
 from eligibility.rules.model import Cond, Group
@@ -23,6 +23,7 @@ class Filters:
     category: Optional[str] = None
     window_open: bool = False
     handling: Optional[str] = None
+    policy_ids: Optional[Tuple[str, ...]] = None
 
 
 def _actual(leaf: Cond, values: Mapping[str, Any]) -> Any:
@@ -132,6 +133,8 @@ def match(policies: PolicySet, values: Mapping[str, Any], filters: Filters, toda
     results = []
     for policy in policies.policies.values():
         doc = policy.doc
+        if filters.policy_ids and policy.id not in filters.policy_ids:
+            continue
         if filters.audience and policy.audience != filters.audience:
             continue
         if filters.category and doc.category != filters.category:

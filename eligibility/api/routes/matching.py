@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from eligibility.api.routes.deps import context
 from eligibility.api.schemas import MatchRequest
 from eligibility.context import Context
+from eligibility.errors import not_found
 from eligibility.profiles.store import derive
 from eligibility.services.matching import Filters, match
 from eligibility.services.profiles import checked_fields, display_id, get_profile
@@ -30,5 +31,10 @@ def post_match(body: MatchRequest, ctx: Context = Depends(context)) -> Dict[str,
     else:
         values = derive(checked_fields(body.fields or {}, ps.catalogue), ctx.today())
         subject = {"profile_id": None, "kind": audience}
-    filters = Filters(audience=audience, category=body.category, window_open=body.window_open, handling=body.handling)
+    if body.policy_ids:
+        unknown = [pid for pid in body.policy_ids if ps.get(pid) is None]
+        if unknown:
+            raise not_found("政策", unknown[0], "policy_not_found")
+    filters = Filters(audience=audience, category=body.category, window_open=body.window_open, handling=body.handling,
+                      policy_ids=tuple(body.policy_ids) if body.policy_ids else None)
     return {"subject": subject, "ruleset_version": ps.version, **match(ps, values, filters, ctx.today())}

@@ -1,0 +1,54 @@
+import asyncio
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.applications import ActionApplicationStatus, ActionPrepareApplication, ActionSubmitApplication
+from actions.matching import ValidateMatchingForm
+from eligibility.profiles.demo import PERSONAS
+from tests.actions.conftest import custom, said, slots_set, tracker
+
+HIGH_TECH = PERSONAS[0].id
+
+
+def run(action, t):  # type: ignore[no-untyped-def]
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, t, {}))
+    return dispatcher, events
+
+
+def test_apply_without_identity_asks_for_the_code_and_keeps_the_policy() -> None:
+    dispatcher, events = run(ActionPrepareApplication(), tracker("我要申报", intent="apply",
+                                                                 slots={"current_policy": "ENT-011"}))
+    assert "统一社会信用代码" in said(dispatcher)
+    assert slots_set(events) == {"pending_application": "ENT-011"}
+
+
+def test_prepare_shows_verified_fields_then_submit_is_approved_at_once() -> None:
+    slots = {"current_policy": "ENT-011"}
+    t = tracker(f"申报，信用代码{HIGH_TECH}", intent="apply", slots=slots,
+                entities=[{"entity": "uscc", "value": HIGH_TECH}])
+    dispatcher, events = run(ActionPrepareApplication(), t)
+    set_ = slots_set(events)
+    assert set_["profile_id"] == HIGH_TECH and set_["awaiting"] == "apply_confirm"
+    assert "已从数据账户自动填写" in said(dispatcher) and "税务部门" in said(dispatcher)
+    confirm = tracker("/affirm", intent="affirm", slots={**slots, **set_}, sender="apply-test")
+    dispatcher, events = run(ActionSubmitApplication(), confirm)
+    app = next(c for c in custom(dispatcher) if c.get("type") == "application")
+    assert app["status"] == "approved" and "秒批" in said(dispatcher)
+    again, _ = run(ActionSubmitApplication(), confirm)
+    assert next(c for c in custom(again) if c.get("type") == "application")["id"] == app["id"]
+    status, _ = run(ActionApplicationStatus(), tracker("进度", intent="application_status", slots={"profile_id": HIGH_TECH}))
+    assert app["id"] in said(status)
+
+
+def test_form_reads_a_yes_for_a_yes_no_question() -> None:
+    question = {"field": "is_independent_legal_person", "type": "bool", "question": "是独立法人吗？"}
+    t = tracker("是的", intent="affirm", slots={"requested_slot": "pending_answer", "pending_field": question})
+    extracted = asyncio.run(ValidateMatchingForm().extract_pending_answer(CollectingDispatcher(), t, {}))
+    assert extracted == {"pending_answer": {"field": "is_independent_legal_person", "value": True, "also": {}}}
+
+
+def test_form_leaves_a_question_to_the_digression_rule() -> None:
+    question = {"field": "employees", "type": "int", "question": "员工多少人？"}
+    t = tracker("高企认定有什么奖励", intent="ask_policy", slots={"requested_slot": "pending_answer", "pending_field": question})
+    assert asyncio.run(ValidateMatchingForm().extract_pending_answer(CollectingDispatcher(), t, {})) == {}

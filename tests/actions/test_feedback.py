@@ -1,0 +1,84 @@
+import asyncio
+import json
+import urllib.request
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.feedback import (
+    ActionDecline,
+    ActionFallback,
+    ActionHandoff,
+    ActionRateService,
+    ActionRatingReason,
+)
+from tests.actions.conftest import said, slots_set, tracker
+
+
+def run(action, t):  # type: ignore[no-untyped-def]
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, t, {}))
+    return dispatcher, events
+
+
+def fallback_event(text: str) -> dict:
+    return {"event": "user", "text": text, "parse_data": {"intent": {"name": "nlu_fallback"}}}
+
+
+def test_first_fallback_offers_the_two_likeliest_meanings() -> None:
+    ranking = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "ask_policy", "confidence": 0.4},
+               {"name": "apply", "confidence": 0.38}]
+    t = tracker("那个东西咋弄", intent="nlu_fallback", ranking=ranking)
+    dispatcher, events = run(ActionFallback(), t)
+    buttons = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+    assert buttons == ["/ask_policy", "/apply", "/human_handoff"]
+    assert events == []
+
+
+def test_second_fallback_in_a_row_offers_a_person() -> None:
+    t = tracker("嗯嗯那个", intent="nlu_fallback", events=[fallback_event("啊这")])
+    dispatcher, events = run(ActionFallback(), t)
+    assert "转人工" in said(dispatcher)
+    assert slots_set(events) == {"awaiting": "handoff_offer"}
+
+
+def test_an_understood_message_in_between_resets_the_count() -> None:
+    understood = {"event": "user", "text": "你好", "parse_data": {"intent": {"name": "greet"}}}
+    t = tracker("嗯嗯那个", intent="nlu_fallback", events=[fallback_event("啊这"), understood])
+    _, events = run(ActionFallback(), t)
+    assert "awaiting" not in slots_set(events)
+
+
+def test_handoff_ticket_carries_the_transcript(eligibility_url: str) -> None:
+    history = [{"event": "user", "text": "居住证第一次怎么办", "parse_data": {"intent": {"name": "ask_policy"}}},
+               {"event": "bot", "text": "第一次申领居住证需要……"}]
+    dispatcher, events = run(ActionHandoff(), tracker("转人工", intent="human_handoff", events=history))
+    ticket_id = slots_set(events)["last_ticket"]
+    assert ticket_id in said(dispatcher)
+    with urllib.request.urlopen(f"{eligibility_url}/tickets/{ticket_id}") as resp:
+        ticket = json.loads(resp.read())
+    assert "居住证第一次怎么办" in json.dumps(ticket, ensure_ascii=False)
+
+
+def test_bad_rating_opens_a_callback_and_takes_the_reason(eligibility_url: str) -> None:
+    t = tracker("非常不满意", intent="rate_service", entities=[{"entity": "rating", "value": "非常不满意"}])
+    dispatcher, events = run(ActionRateService(), t)
+    slots = slots_set(events)
+    assert slots["awaiting"] == "rating_reason" and slots["last_ticket"] in said(dispatcher)
+    reason = tracker("答非所问，等了很久", intent="complain", slots={"last_ticket": slots["last_ticket"]})
+    _, events = run(ActionRatingReason(), reason)
+    assert slots_set(events) == {"awaiting": None}
+    with urllib.request.urlopen(f"{eligibility_url}/tickets/{slots['last_ticket']}") as resp:
+        assert "答非所问" in resp.read().decode()
+
+
+def test_good_rating_opens_nothing() -> None:
+    t = tracker("满意", intent="rate_service", entities=[{"entity": "rating", "value": "满意"}])
+    dispatcher, events = run(ActionRateService(), t)
+    assert "感谢" in said(dispatcher) and "工单" not in said(dispatcher)
+
+
+def test_declining_an_application_cancels_only_that() -> None:
+    t = tracker("先不报", intent="deny", slots={"awaiting": "apply_confirm", "pending_application": "ENT-011"})
+    dispatcher, events = run(ActionDecline(), t)
+    assert "取消" in said(dispatcher)
+    assert slots_set(events) == {"awaiting": None, "pending_application": None}
