@@ -52,6 +52,28 @@ def latest_model() -> Path:
     return models[-1]
 
 
+# Components that can be switched off at inference for an ablation (their output is not an input of any
+# trained component): name -> "module:Class".
+ABLATABLE = {
+    "linear_intent": "bot.components.linear_intent:LinearIntentClassifier",
+    "quantities": "bot.components.quantity_extractor:QuantityExtractor",
+    "dedup": "bot.components.entity_dedup:EntityDeduplicator",
+    "regex_entities": "rasa.nlu.extractors.regex_entity_extractor:RegexEntityExtractor",
+    "synonyms": "rasa.nlu.extractors.entity_synonyms:EntitySynonymMapper",
+    "fallback": "rasa.nlu.classifiers.fallback_classifier:FallbackClassifier",
+}
+
+
+def disable(names: List[str]) -> None:
+    """Make the named components pass messages through unchanged (for ablation figures)."""
+    import importlib
+
+    for name in names:
+        module, cls = ABLATABLE[name].split(":")
+        component = getattr(importlib.import_module(module), cls)
+        component.process = lambda self, messages, *a, **k: messages  # type: ignore[method-assign]
+
+
 async def _parse_all(model: Path, texts: List[str]) -> Tuple[List[dict], List[float]]:
     from rasa.core.agent import Agent
 
@@ -76,6 +98,10 @@ def evaluate(model: Path, examples: List[Example], image: Optional[Path] = None)
         pred_spans = [{(e["entity"], e["start"], e["end"]) for e in p.get("entities") or []} for p in parsed]
         report["entities"] = metrics.entity_f1(gold_spans, pred_spans)
         report["entities"]["annotated_examples"] = len(annotated)
+    numeric = [e for p in parsed for e in p.get("entities") or [] if e["entity"] in ("revenue", "rd_spend", "employees")]
+    report["numeric_entities"] = len(numeric)
+    report["numeric_entities_comparable"] = (sum(isinstance(e.get("value"), (int, float)) for e in numeric) / len(numeric)
+                                             if numeric else 0.0)
     times.sort()
     report["parse_ms_p50"] = 1000 * times[len(times) // 2] if times else 0.0
     if image is not None:
@@ -101,7 +127,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=paths.VAR / "eval")
     parser.add_argument("--json", action="store_true", help="end with one JSON line of all figures")
+    parser.add_argument("--disable", action="append", default=[], choices=sorted(ABLATABLE),
+                        help="switch a component off at inference (ablation); may be repeated")
     args = parser.parse_args(argv)
+    disable(args.disable)
     examples = load_examples(args.data)
     if not examples:
         print(f"no examples in {args.data}")
@@ -112,6 +141,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     (args.out / "nlu_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     if args.json:
         summary = {k: v for k, v in report.items() if k not in ("per_label", "errors")}
+        summary["disabled"] = args.disable
         summary["per_intent_f1"] = {k: round(v["f1"], 4) for k, v in report["per_label"].items()}  # type: ignore[union-attr]
         print(json.dumps(summary, ensure_ascii=False))
     return 0
