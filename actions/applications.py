@@ -105,7 +105,7 @@ class ActionSubmitApplication(Action):
                 limit = (await eligibility.get_policy(policy_id)).get("time_limit") or "以主管部门最新通知为准"
             except EligibilityError:
                 limit = "以主管部门最新通知为准"
-            text = f"申报已提交，申请编号 {app['id']}，目前{STATUS_WORDS.get(status, '审核中')}。办理时限：{limit}。" \
+            text = f"申报已提交，申请编号 {app['id']}，目前{STATUS_WORDS.get(str(status), '审核中')}。办理时限：{limit}。" \
                    "有进展会通知您，也可以随时问我“申报进度”。"
         dispatcher.utter_message(text=text, json_message={"type": "application", "id": app["id"], "status": status})
         dispatcher.utter_message(text="请您为本次服务评价：", buttons=rating_buttons())
@@ -134,7 +134,7 @@ class ActionApplicationStatus(Action):
             return []
         lines = ["您的申报记录："]
         for app in apps[:5]:
-            lines.append(f"· {app.get('policy_title') or app.get('policy_id')}：{app.get('status_label') or STATUS_WORDS.get(app.get('status'), '办理中')}"
+            lines.append(f"· {app.get('policy_title') or app.get('policy_id')}：{app.get('status_label') or STATUS_WORDS.get(str(app.get('status')), '办理中')}"
                          f"（编号 {app.get('id')}）")
         dispatcher.utter_message(text="\n".join(lines))
         return events

@@ -12,7 +12,7 @@ import asyncio
 import json
 import time
 from pathlib import Path
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import yaml
 
@@ -86,7 +86,7 @@ async def _parse_all(model: Path, texts: List[str]) -> Tuple[List[dict], List[fl
     return results, times
 
 
-def evaluate(model: Path, examples: List[Example], image: Optional[Path] = None) -> Dict[str, object]:
+def evaluate(model: Path, examples: List[Example], image: Optional[Path] = None) -> Dict[str, Any]:
     groups = intent_groups()
     parsed, times = asyncio.run(_parse_all(model, [t for t, _, _ in examples]))
     gold = [group(i, groups) for _, i, _ in examples]
@@ -112,9 +112,9 @@ def evaluate(model: Path, examples: List[Example], image: Optional[Path] = None)
     return report
 
 
-def print_report(report: Dict[str, object]) -> None:
+def print_report(report: Dict[str, Any]) -> None:
     print(f"examples {report['n']}  accuracy {report['accuracy']:.4f}  macro-F1 {report['macro_f1']:.4f}")
-    for label, v in sorted(report["per_label"].items()):  # type: ignore[union-attr]
+    for label, v in sorted(report["per_label"].items()):
         print(f"  {label:<20} P {v['precision']:.3f}  R {v['recall']:.3f}  F1 {v['f1']:.3f}  n {v['support']}")
     if "entities" in report:
         e = report["entities"]
@@ -142,6 +142,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.json:
         summary = {k: v for k, v in report.items() if k not in ("per_label", "errors")}
         summary["disabled"] = args.disable
-        summary["per_intent_f1"] = {k: round(v["f1"], 4) for k, v in report["per_label"].items()}  # type: ignore[union-attr]
+        summary["per_intent_f1"] = {k: round(v["f1"], 4) for k, v in report["per_label"].items()}
         print(json.dumps(summary, ensure_ascii=False))
     return 0

@@ -76,6 +76,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.json:
         summary = {k: v for k, v in report.items() if k not in ("per_label", "errors", "confusion_image")}
         summary["train_seconds"] = round(train_s, 1)
-        summary["per_label_f1"] = {k: round(v["f1"], 4) for k, v in report["per_label"].items()}  # type: ignore[union-attr]
+        summary["per_label_f1"] = {k: round(v["f1"], 4) for k, v in report["per_label"].items()}
         print(json.dumps(summary, ensure_ascii=False))
     return 0

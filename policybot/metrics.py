@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Dict, Iterable, List, Sequence, Set, Tuple
+from typing import Any, Dict, Iterable, List, Sequence, Set, Tuple
 
 Span = Tuple[str, int, int]
 
 
 def per_label(gold: Sequence[str], pred: Sequence[str]) -> Dict[str, Dict[str, float]]:
     labels = sorted(set(gold) | set(pred))
-    tp, fp, fn = Counter(), Counter(), Counter()
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    fn: Counter[str] = Counter()
     for g, p in zip(gold, pred):
         if g == p:
             tp[g] += 1
@@ -26,7 +28,7 @@ def per_label(gold: Sequence[str], pred: Sequence[str]) -> Dict[str, Dict[str, f
     return out
 
 
-def classification_report(gold: Sequence[str], pred: Sequence[str]) -> Dict[str, object]:
+def classification_report(gold: Sequence[str], pred: Sequence[str]) -> Dict[str, Any]:
     labels = per_label(gold, pred)
     supported = [v for v in labels.values() if v["support"] > 0]
     return {
