@@ -37,7 +37,7 @@ class ActionCheckGrants(Action):
         lines = [f"好消息！您已符合以下 {len(notes)} 项免申即享政策，无需申请："]
         for note in notes[:5]:
             grant = note["grant"]
-            amount = f"，{grant['amount_wan']:g} 万元" if isinstance(grant.get("amount_wan"), (int, float)) else ""
+            amount = f"，最高 {grant['amount_wan']:g} 万元" if isinstance(grant.get("amount_wan"), (int, float)) else ""
             lines.append(f"· {grant.get('policy_title') or note.get('title')}（{grant.get('status_label', '待确认')}{amount}）")
         lines.append("只需确认收款账户即可发放。")
         dispatcher.utter_message(text="\n".join(lines), json_message={"type": "grants", "items": notes[:5]})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 MARK = {"met": "✓", "not_met": "✗", "unknown": "？"}
+HANDLING_NOTE = {"秒批": "，可秒批", "免申即享": "，免申即享，无需申请"}
 STATUS_WORDS = {"eligible": "符合条件", "not_eligible": "暂不符合", "needs_information": "还需补充信息"}
 
 
@@ -65,7 +66,7 @@ def summary_text(match: Dict[str, Any], limit: int = 5) -> str:
     if eligible:
         lines.append(f"根据您的信息，以下 {len(eligible)} 项政策您符合条件：")
         for i, r in enumerate(sorted(eligible, key=_amount, reverse=True)[:limit], 1):
-            lines.append(f"{i}. {r.get('title')}（{benefit_text(r)}）")
+            lines.append(f"{i}. {r.get('title')}（{benefit_text(r)}{HANDLING_NOTE.get(r.get('handling') or '', '')}）")
         if len(eligible) > limit:
             lines.append(f"……另有 {len(eligible) - limit} 项，可以说“查看全部”。")
     if pending:

@@ -161,10 +161,14 @@ class ActionShowMatches(Action):
             dispatcher.utter_message(text=match_view.checklist_text(result), buttons=buttons)
             return events
         eligible = sorted(match_view.by_status(match, "eligible"), key=match_view._amount, reverse=True)
+        # One-click buttons: what is approved at once first, then the largest benefit; 免申即享 needs no button.
+        appliable = sorted((r for r in eligible if r.get("handling") != "免申即享"),
+                           key=lambda r: (r.get("handling") != "秒批", -match_view._amount(r)))
         buttons = [{"title": f"申报：{r.get('title')}"[:30], "payload": f'/apply{{"policy": "{r.get("policy_id")}"}}'}
-                   for r in eligible[:3]]
+                   for r in appliable[:3]]
         dispatcher.utter_message(text=match_view.summary_text(match), buttons=buttons,
-                                 json_message={"type": "matches", "eligible": [r.get("policy_id") for r in eligible]})
+                                 json_message={"type": "matches", "eligible": [r.get("policy_id") for r in eligible],
+                                               "handling": {r.get("policy_id"): r.get("handling") for r in eligible}})
         if eligible:
             events.append(SlotSet("current_policy", eligible[0].get("policy_id")))
         return events

@@ -14,7 +14,7 @@ from index_builder.model_source import model_fingerprint
 from index_builder.sources import Source, load_sources
 from knowledge import index_files as F
 
-BUILD_VERSION = "1"
+BUILD_VERSION = "2"
 Log = Callable[[str], None]
 INDEX_FILES = (F.CHUNKS, F.DOCS, F.FAQ, F.DENSE, F.EMBEDDINGS, F.FAQ_EMBEDDINGS, F.BM25_CHUNKS, F.BM25_DOCS)
 
@@ -38,7 +38,8 @@ def sha(parts: List[str]) -> str:
 
 
 def settings_fingerprint(cfg: Config) -> str:
-    used = {k: cfg.raw.get(k) for k in ("embedder", "chunker", "analyzer", "bm25", "faiss", "search")}
+    """What the index files depend on (search settings are only copied into the manifest)."""
+    used = {k: cfg.raw.get(k) for k in ("embedder", "chunker", "analyzer", "bm25", "faiss")}
     return sha([BUILD_VERSION, json.dumps(used, sort_keys=True, default=str)])
 
 
@@ -78,6 +79,9 @@ def build_index(corpus: Path, out: Path, cfg: Config, log: Log = print, progress
     model, drop_in = model_dir(cfg)
     out = Path(out)
     if not force and up_to_date(out, corpus_fp, settings_fp, model):
+        manifest = F.read_manifest(out)
+        if manifest.get("search") != cfg.search:
+            F.write_json(out / F.MANIFEST, {**manifest, "search": cfg.search})
         report = F.read_json(out / F.REPORT) if (out / F.REPORT).exists() else {}
         timer.lap("check")
         report.update(skipped=True, seconds=timer.seconds, total_seconds=timer.total())

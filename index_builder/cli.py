@@ -41,8 +41,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     cfg = load_config(args.config)
-    corpus = args.corpus or cfg.path(cfg.raw.get("corpus", "knowledge/corpus"))
-    out = args.out or cfg.path(cfg.raw.get("out", "var/index"))
+    corpus = args.corpus or cfg.path(cfg.raw.get("corpus") or "knowledge/corpus") or Path("knowledge/corpus")
+    out = args.out or cfg.path(cfg.raw.get("out") or "var/index") or Path("var/index")
     from index_builder.builder import build_index
 
     try:

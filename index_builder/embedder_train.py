@@ -31,7 +31,7 @@ from index_builder.sources import Source
 from index_builder.st_format import write_static_model
 from knowledge.records import Chunk
 
-TRAIN_VERSION = "static-mnrl-1"
+TRAIN_VERSION = "static-mnrl-3"
 STAMP = "training.json"
 _UNHASHED = ("model", "train_dir", "threads")
 
@@ -97,7 +97,8 @@ def train_static(texts: Sequence[str], vocab: List[str], pairs: Sequence[Pair], 
     tokenizer = build_tokenizer(vocab)
     ids = [e.ids for e in tokenizer.encode_batch(list(texts), add_special_tokens=False)]
     init = torch.from_numpy(lsa_vectors(ids, len(vocab), dim, seed))
-    bag = torch.nn.EmbeddingBag.from_pretrained(init, freeze=False, mode="mean")
+    init[0] = 0.0  # [UNK] stays the zero vector: unknown text adds nothing to a sentence's direction
+    bag = torch.nn.EmbeddingBag.from_pretrained(init, freeze=False, mode="mean", padding_idx=0)
     opt = torch.optim.Adam(bag.parameters(), lr=float(settings.get("lr", 0.01)))
     batch, scale = int(settings.get("batch_size", 256)), float(settings.get("scale", 20.0))
     keep = float(settings.get("keep_sentence", 0.1))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from typing import Iterable, List
+from typing import Iterable, List, Set
 
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
 
@@ -23,12 +23,12 @@ def vocabulary(word_lists: Iterable[List[str]], texts: Iterable[str], min_count:
     counts: Counter = Counter()
     for words in word_lists:
         counts.update(words)
-    chars = set()
+    seen: Set[str] = set()
     for text in texts:
-        chars.update(unicodedata.normalize("NFKC", text).lower())
-    chars = {c for c in chars if not _SPACE.match(c)}
-    words = {w for w, c in counts.items() if c >= min_count and len(w) > 1 and not _SPACE.search(w)}
-    return [UNK] + sorted(chars) + sorted(words - chars)
+        seen.update(unicodedata.normalize("NFKC", text).lower())
+    chars = {c for c in seen if not _SPACE.match(c)}
+    kept = {w for w, c in counts.items() if c >= min_count and len(w) > 1 and not _SPACE.search(w)}
+    return [UNK] + sorted(chars) + sorted(kept - chars)
 
 
 def build_tokenizer(vocab: List[str]) -> Tokenizer:

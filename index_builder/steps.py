@@ -76,11 +76,13 @@ def embed(chunks: List[Chunk], faq: List[FaqEntry], embedder: Embedder, prev: Pr
             vectors[r] = old
     if todo:
         vectors[todo] = embedder.encode([chunks[i].indexed_text() for i in todo], progress=progress and len(todo) > 2000)
-    missing = [f.question for f in faq if f.question not in prev.text_vectors]
-    new = dict(zip(missing, embedder.encode(missing)))
-    faq_vectors = np.stack([prev.text_vectors.get(f.question, new.get(f.question)) for f in faq]) if faq else \
-        np.zeros((0, embedder.dim), dtype=np.float32)
-    return vectors, faq_vectors.astype(np.float32), keys, fresh
+    known = dict(prev.text_vectors)
+    missing = [f.question for f in faq if f.question not in known]
+    known.update(zip(missing, embedder.encode(missing)))
+    faq_vectors = np.zeros((len(faq), embedder.dim), dtype=np.float32)
+    for i, f in enumerate(faq):
+        faq_vectors[i] = known[f.question]
+    return vectors, faq_vectors, keys, fresh
 
 
 def chunk_stats(chunks: List[Chunk]) -> Dict[str, Any]:

@@ -56,7 +56,9 @@ class KnowledgeBase:
             allowed = allowed & ok if ok is not None and allowed is not None else allowed
         if not allowed:
             return None
-        found = self.faq.best(question, self.index.embedder.encode([question])[0], allowed)
+        implied = self.index.docs[self.index.doc_row[focus]].names() if focus else []
+        found = self.faq.best(question, self.index.embedder.encode([question])[0], allowed, implied,
+                              self.index.embedder.encode)
         if found is None or found[1] < self.threshold:
             return None
         entry, score = found

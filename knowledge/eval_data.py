@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Set
+from typing import List, Mapping, Optional, Sequence, Set
 
 from knowledge.faq import bigram_set
 from knowledge.records import Chunk
@@ -36,7 +36,7 @@ def load_queries(path: Path) -> List[Query]:
     return out
 
 
-def relevant_passages(query: Query, chunks_by_doc: Dict[str, Sequence[Chunk]], texts: Dict[str, str]) -> Set[str]:
+def relevant_passages(query: Query, chunks_by_doc: Mapping[str, Sequence[Chunk]], texts: Mapping[str, str]) -> Set[str]:
     """The chunks of the relevant documents that contain the answer span.
 
     With character spans (plain-text sources) the answer is located in the document and the chunks whose

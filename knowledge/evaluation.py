@@ -3,8 +3,9 @@
 C is the project's knowledge directory or a jsonl of {docid, text}; Q a jsonl of {qid, query, docid or
 relevant_ids, optional answer}. The index for C (and its embedding model, trained on C's text alone) is
 built under var/eval/ or reused when C and the settings are unchanged. Figures: R@1/5/10, MRR@10 and
-nDCG@10 at document level, the same at passage level for queries with an answer, and latency p50/p95 of
-one search (one thread). A plain character-bigram BM25 over the same passages runs as the same-run
+nDCG@10 at document level, the same at passage level for queries with an answer (the relevant passage is
+the chunk of the relevant document holding the answer span), "answer" R@k (a top-k passage of any
+document contains the answer text, as DPR counts), and latency p50/p95 of one search (one thread). A plain character-bigram BM25 over the same passages runs as the same-run
 baseline. The last line printed is one JSON object with every figure.
 """
 
@@ -39,24 +40,30 @@ def one_thread() -> None:
     torch.set_num_threads(1)
 
 
+def answer_in(text: str, answer: str) -> bool:
+    return "".join(answer.split()) in "".join(text.split())
+
+
 def run_mode(search: Callable[[str], List[int]], queries: Sequence[Query], chunk_doc: Sequence[str],
-             chunk_ids: Sequence[str], passages: Dict[str, set]) -> Dict[str, Any]:
-    doc_rows, passage_rows, latencies = [], [], []
+             chunk_ids: Sequence[str], passages: Dict[str, set], chunk_text: Sequence[str]) -> Dict[str, Any]:
+    doc_rows, passage_rows, answer_rows, latencies = [], [], [], []
     for q in queries:
         start = time.perf_counter()
         rows = search(q.query)
         latencies.append((time.perf_counter() - start) * 1000)
         doc_rows.append(query_metrics(unique(chunk_doc[r] for r in rows), set(q.relevant)))
-        if q.qid in passages:
+        if q.qid in passages and q.answer:
             passage_rows.append(query_metrics([chunk_ids[r] for r in rows], passages[q.qid]))
-    return {"doc": mean_metrics(doc_rows), "passage": mean_metrics(passage_rows),
+            hits = [answer_in(chunk_text[r], q.answer) for r in rows[:10]]
+            answer_rows.append({f"R@{k}": float(any(hits[:k])) for k in (1, 5, 10)})
+    return {"doc": mean_metrics(doc_rows), "passage": mean_metrics(passage_rows), "answer": mean_metrics(answer_rows),
             "latency_ms": {"p50": round(percentile(latencies, 50), 2), "p95": round(percentile(latencies, 95), 2)}}
 
 
 def table(results: Dict[str, Dict[str, Any]]) -> str:
     modes = list(results)
     lines = [f"{'':22}" + "".join(f"{m:>10}" for m in modes)]
-    for level in ("doc", "passage"):
+    for level in ("doc", "passage", "answer"):
         names = next((list(r[level]) for r in results.values() if r[level]), [])
         for name in names:
             lines.append(f"{level + ' ' + name:22}" + "".join(f"{results[m][level].get(name, 0):>10.3f}" for m in modes))
@@ -97,7 +104,8 @@ def evaluate(corpus: Path, queries_path: Path, index_dir: Optional[Path] = None,
             searches[mode] = (lambda m: lambda q: [row_of[h.chunk_id] for h in retriever.search_ex(q, DEPTH, mode=m)])(mode)
     for search in searches.values():  # warm up (jieba, caches) outside the timed runs
         search(queries[0].query)
-    results = {m: run_mode(searches[m], queries, chunk_doc, chunk_ids, passages) for m in modes}
+    texts_of = [c.text for c in index.chunks]
+    results = {m: run_mode(searches[m], queries, chunk_doc, chunk_ids, passages, texts_of) for m in modes}
     return {"corpus": str(corpus), "queries": str(queries_path), "n_docs": len(index.docs),
             "n_chunks": len(index.chunks), "n_queries": len(queries), "n_with_answer": len(passages),
             "build": {"skipped": report.get("skipped"), "total_seconds": report.get("total_seconds"),

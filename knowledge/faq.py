@@ -6,7 +6,7 @@ model and the surface form have to agree before an answer is given word for word
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Set, Tuple
+from typing import Callable, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
@@ -20,6 +20,13 @@ def bigram_set(text: str) -> Set[str]:
     return set(char_bigrams(normalise(text).translate(_QUESTION_NOISE)))
 
 
+def without(text: str, names: Sequence[str]) -> str:
+    """text with every occurrence of the names (longest first) removed."""
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, "")
+    return text
+
+
 def dice(a: Set[str], b: Set[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
 
@@ -30,14 +37,25 @@ class FaqMatcher:
         self.vectors = vectors
         self.bigrams = [bigram_set(e.question) for e in self.entries]
 
-    def best(self, question: str, vector: np.ndarray, allowed_docs: Optional[Set[str]] = None
+    def best(self, question: str, vector: np.ndarray, allowed_docs: Optional[Set[str]] = None,
+             implied: Sequence[str] = (), encode: Optional[Callable[[List[str]], np.ndarray]] = None
              ) -> Optional[Tuple[FaqEntry, float]]:
-        """The most similar curated question (among the allowed documents' FAQs) and its similarity."""
+        """The most similar curated question (among the allowed documents' FAQs) and its similarity.
+
+        `implied` names (the current document's title and aliases, in a follow-up) are taken out of the
+        curated questions first: "人才租房补贴要什么材料？" is "要什么材料？" once the topic is known.
+        """
         rows: List[int] = [i for i, e in enumerate(self.entries) if allowed_docs is None or e.doc_id in allowed_docs]
         if not rows:
             return None
-        cosine = self.vectors[rows] @ vector
         mine = bigram_set(question)
-        scores = [(float(c) + dice(mine, self.bigrams[r])) / 2 for r, c in zip(rows, cosine)]
+        if implied and encode is not None:
+            stripped = [without(self.entries[r].question, implied) for r in rows]
+            cosine = encode(stripped) @ vector
+            grams = [bigram_set(q) for q in stripped]
+        else:
+            cosine = self.vectors[rows] @ vector
+            grams = [self.bigrams[r] for r in rows]
+        scores = [(float(c) + dice(mine, g)) / 2 for c, g in zip(cosine, grams)]
         best = int(np.argmax(scores))
         return self.entries[rows[best]], scores[best]

@@ -39,7 +39,7 @@ class HybridRetriever:
         parts: Dict[str, np.ndarray] = {}
         raw = np.zeros(len(idx.chunks), dtype=np.float32)
         if mode != "dense":
-            tokens = idx.analyzer.tokens(query)
+            tokens = idx.analyzer.query_tokens(query, bool(self.settings.get("strip_question_words", False)))
             raw = idx.lexical_chunks.scores(tokens)
             parts["bm25"] = max_normalised(raw, allowed)
             doc_allowed = None if allowed is None else idx.doc_mask(Filters.of(filters))
@@ -52,12 +52,12 @@ class HybridRetriever:
             dense[dense_rows] = sims
             parts["dense"] = dense
         fused = self._fuse(parts, dense_rows, allowed, mode)
-        rows = top_rows(fused, k, allowed)
+        rows = [int(r) for r in top_rows(fused, k, allowed)]
         if mode != "dense":
             floor, min_bm25 = float(self.settings.get("min_dense", 0.35)), float(self.settings.get("min_bm25", 0.0))
             dense_ok = parts["dense"] if mode == "hybrid" else np.zeros_like(raw)
             rows = [r for r in rows if (raw[r] > 0 and raw[r] >= min_bm25) or dense_ok[r] >= floor > 0]
-        return [self._hit(int(r), float(fused[r])) for r in rows]
+        return [self._hit(r, float(fused[r])) for r in rows]
 
     def _fuse(self, parts: Dict[str, np.ndarray], dense_rows: np.ndarray, allowed: Optional[np.ndarray],
               mode: str) -> np.ndarray:

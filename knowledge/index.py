@@ -63,9 +63,21 @@ class LoadedIndex:
         return self.docs[int(self.chunk_doc[chunk_row])]
 
 
+def check_model(manifest: Dict[str, Any]) -> Path:
+    """The index's model directory, refusing one that was retrained since the index was built."""
+    model = Path(manifest["model"]["path"])
+    stamp = model / "training.json"
+    if stamp.is_file():
+        trained = F.read_json(stamp).get("fingerprint")
+        if trained != manifest["model"].get("fingerprint"):
+            raise ValueError(f"the model in {model} was retrained after this index was built: rebuild the index")
+    return model
+
+
 def load_index(index_dir: Path) -> LoadedIndex:
     index_dir = Path(index_dir)
     manifest = F.read_manifest(index_dir)
+    model = check_model(manifest)
     docs = F.read_docs(index_dir / F.DOCS)
     chunks = F.read_chunks(index_dir / F.CHUNKS)
     rows = {d.doc_id: i for i, d in enumerate(docs)}
@@ -81,5 +93,5 @@ def load_index(index_dir: Path) -> LoadedIndex:
         dense=DenseIndex.load(index_dir / F.DENSE, int(faiss_cfg.get("nprobe", 16)), int(faiss_cfg.get("ef_search", 64))),
         analyzer=shared_analyzer(str(index_dir / user_dict) if user_dict else None,
                                  bool(analyzer_cfg.get("words", True)), bool(analyzer_cfg.get("bigrams", True))),
-        embedder=load_embedder(Path(manifest["model"]["path"])),
+        embedder=load_embedder(model),
     )

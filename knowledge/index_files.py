@@ -7,8 +7,8 @@
     embeddings.npy     unit vectors of the chunks (kept for incremental rebuilds)
     faq_embeddings.npy unit vectors of the FAQ questions
     dense.faiss        FAISS index over embeddings.npy
-    bm25_chunks/       bm25s index of the chunks (title + heading + text)
-    bm25_docs/         bm25s index of whole documents (the document-level prior)
+    bm25_chunks/       BM25 of the chunks (title, names, heading, text): bm25.npz + vocab.json
+    bm25_docs/         BM25 of whole documents (the document-level prior)
     jieba_dict/        the user dictionary the analyser used
     report.json        the build report
 """
@@ -33,7 +33,7 @@ BM25_CHUNKS = "bm25_chunks"
 BM25_DOCS = "bm25_docs"
 JIEBA_DICT = "jieba_dict"
 REPORT = "report.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def write_json(path: Path, value: Any) -> None:

@@ -25,6 +25,18 @@ STOPWORDS = frozenset(
 )
 
 
+# Interrogative scaffolding: matching it in a passage says nothing about the topic. Removed from queries
+# (not from passages) when the search setting `strip_question_words` is on.
+QUESTION_WORDS = re.compile(
+    "是什么|有哪些|有什么|做了什么|做了哪些|采取了哪些|采取什么|什么时候|哪些|什么|如何|怎么样|怎么办|怎么|怎样|"
+    "是否|多少钱|多少|哪里|哪个|何时|能不能|可不可以|是不是|有没有|请问|吗|呢|啊|吧|呀"
+)
+
+
+def strip_question_words(text: str) -> str:
+    return QUESTION_WORDS.sub(" ", text)
+
+
 def normalise(text: str) -> str:
     """NFKC (full-width digits and letters to half-width), lower case, single spaces."""
     return _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip().lower()
@@ -76,6 +88,14 @@ class Analyzer:
         if self.use_bigrams:
             out.extend(char_bigrams(text))
         return out
+
+    def query_tokens(self, text: str, strip_questions: bool = False) -> List[str]:
+        """Tokens of a query; without its question scaffolding when asked (and when anything is left)."""
+        if strip_questions:
+            stripped = strip_question_words(normalise(text))
+            if stripped.strip():
+                return self.tokens(stripped)
+        return self.tokens(text)
 
     def tokens_many(self, texts: Iterable[str]) -> List[List[str]]:
         return [self.tokens(t) for t in texts]

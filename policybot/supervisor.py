@@ -137,7 +137,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"could not start: {exc}", file=sys.stderr)
         return 1
     print(f"all three services healthy in {took:.0f} s ({time.time() - began:.0f} s from the command)")
-    print("  chat here:        policybot chat   (or: make chat)")
+    print("  chat here:        make chat   (or: .venv/bin/policybot chat)")
     print(f"  REST:             POST {stack.url('rasa')}/webhooks/rest/webhook  {{\"sender\": \"me\", \"message\": \"你好\"}}")
     print(f"  API docs:         {stack.url('eligibility')}/docs")
     print(f"  logs:             {paths.LOGS}/   — Ctrl-C stops all three")

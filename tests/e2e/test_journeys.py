@@ -38,7 +38,10 @@ def test_enterprise_matched_applied_and_approved_in_six_turns(chat: Chat) -> Non
     matches = say(f"统一社会信用代码 {HUAXIN}")
     shown = [c for c in customs(matches) if c.get("type") == "matches"]
     assert shown and shown[0]["eligible"], matches
-    apply_button = next(b for r in matches for b in r.get("buttons") or [] if b["payload"].startswith("/apply"))
+    instant = [pid for pid, handling in shown[0]["handling"].items() if handling == "秒批"]
+    assert "可秒批" in text_of(matches)
+    apply_button = next(b for r in matches for b in r.get("buttons") or []
+                        if b["payload"].startswith("/apply") and instant[0] in b["payload"])
     prepared = say(apply_button["payload"])
     assert "一键申报" in json.dumps(prepared, ensure_ascii=False)
     assert "已从数据账户自动填写" in text_of(prepared)

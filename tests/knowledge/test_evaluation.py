@@ -17,6 +17,7 @@ def test_eval_on_a_jsonl_corpus_prints_every_figure(tmp_path, capsys):
     for mode in ("baseline", "bm25", "dense", "hybrid"):
         for level in ("doc", "passage"):
             assert set(result["results"][mode][level]) == {"R@1", "R@5", "R@10", "MRR@10", "nDCG@10"}
+        assert set(result["results"][mode]["answer"]) == {"R@1", "R@5", "R@10"}
         assert result["results"][mode]["latency_ms"]["p95"] >= result["results"][mode]["latency_ms"]["p50"] >= 0
     assert result["results"]["hybrid"]["doc"]["R@5"] == 1.0
     assert result["results"]["hybrid"]["passage"]["R@10"] == 1.0
@@ -25,7 +26,7 @@ def test_eval_on_a_jsonl_corpus_prints_every_figure(tmp_path, capsys):
 def test_eval_on_the_knowledge_directory_with_relevant_ids(tmp_path, capsys):
     queries = tmp_path / "q.jsonl"
     queries.write_text('{"qid": "1", "query": "公积金租房提取要合同吗", "relevant_ids": ["CIT-101"]}\n'
-                       '{"qid": "2", "query": "高企奖励多少钱", "relevant_ids": ["ENT-101"], "answer": "再次认定奖励5万元"}\n',
+                       '{"qid": "2", "query": "高企认定奖励的标准", "relevant_ids": ["ENT-101"], "answer": "再次认定奖励5万元"}\n',
                        encoding="utf-8")
     (tmp_path / "cfg.yml").write_text(SMALL, encoding="utf-8")
     assert main(["--corpus", str(CORPUS), "--queries", str(queries), "--index-dir", str(tmp_path / "ix"),
