@@ -12,9 +12,9 @@ from typing import Any, Callable, Dict, List
 from index_builder.config import Config
 from index_builder.model_source import model_fingerprint
 from index_builder.sources import Source, load_sources
+from index_builder.versions import BUILD_VERSION, TRAIN_VERSION
 from knowledge import index_files as F
 
-BUILD_VERSION = "2"
 Log = Callable[[str], None]
 INDEX_FILES = (F.CHUNKS, F.DOCS, F.FAQ, F.DENSE, F.EMBEDDINGS, F.FAQ_EMBEDDINGS, F.BM25_CHUNKS, F.BM25_DOCS)
 
@@ -40,7 +40,7 @@ def sha(parts: List[str]) -> str:
 def settings_fingerprint(cfg: Config) -> str:
     """What the index files depend on (search settings are only copied into the manifest)."""
     used = {k: cfg.raw.get(k) for k in ("embedder", "chunker", "analyzer", "bm25", "faiss")}
-    return sha([BUILD_VERSION, json.dumps(used, sort_keys=True, default=str)])
+    return sha([BUILD_VERSION, TRAIN_VERSION, json.dumps(used, sort_keys=True, default=str)])
 
 
 def corpus_fingerprint(sources: List[Source]) -> str:

@@ -29,9 +29,9 @@ from index_builder.embedder_vocab import build_tokenizer, vocabulary
 from index_builder.lsa import lsa_vectors
 from index_builder.sources import Source
 from index_builder.st_format import write_static_model
+from index_builder.versions import TRAIN_VERSION
 from knowledge.records import Chunk
 
-TRAIN_VERSION = "static-mnrl-3"
 STAMP = "training.json"
 _UNHASHED = ("model", "train_dir", "threads")
 

@@ -19,6 +19,7 @@ FAQ_DOC_DEPTH = 3  # without a conversation context, a FAQ answer must come from
 class KnowledgeBase:
     def __init__(self, index: LoadedIndex):
         self.index = index
+        index.analyzer.warm()  # jieba's dictionary now, not on the first question
         self.retriever = HybridRetriever(index)
         self.faq = FaqMatcher(index.faq, index.faq_vectors)
         self.names = NameIndex(index.docs)

@@ -27,7 +27,7 @@ class LexicalIndex:
         self.vocab, self.indptr, self.indices, self.data, self.size = vocab, indptr, indices, data, size
 
     @classmethod
-    def build(cls, tokens: Sequence[Sequence[str]], k1: float = 1.5, b: float = 0.75) -> "LexicalIndex":
+    def build(cls, tokens: Sequence[Sequence[str]], k1: float = 1.5, b: float = 0.75) -> LexicalIndex:
         vocab: Dict[str, int] = {}
         terms: List[int] = []
         items: List[int] = []
@@ -35,10 +35,10 @@ class LexicalIndex:
         lengths = np.zeros(len(tokens), dtype=np.float64)
         for d, toks in enumerate(tokens):
             lengths[d] = len(toks)
-            for term, tf in Counter(toks).items():
+            for term, count in Counter(toks).items():
                 terms.append(vocab.setdefault(term, len(vocab)))
                 items.append(d)
-                tfs.append(tf)
+                tfs.append(count)
         term_ids, item_ids = np.asarray(terms, dtype=np.int64), np.asarray(items, dtype=np.int32)
         tf = np.asarray(tfs, dtype=np.float64)
         n, avgdl = len(tokens), float(lengths.mean()) if len(tokens) and lengths.mean() > 0 else 1.0
@@ -68,7 +68,7 @@ class LexicalIndex:
         (path / VOCAB).write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path) -> "LexicalIndex":
+    def load(cls, path: Path) -> LexicalIndex:
         path = Path(path)
         with np.load(path / MATRIX) as z:
             arrays = {k: z[k] for k in ("indptr", "indices", "data", "size")}
