@@ -39,12 +39,17 @@ def document_terms(doc: Document) -> Set[str]:
     return terms
 
 
+# Aliases written as questions or actions (开公司要办什么, 办居住证, 申请公租房) are phrases, not names:
+# kept whole they hide their words from search and swallow entity boundaries in Rasa's tokenizer.
+_PHRASE = re.compile(r"什么|哪些|怎么|如何|多少|要办|流程|清单|^(办理?|申请|申领|领取?|交|缴|提取|查询?|开)")
+
+
 def clean_terms(terms: Iterable[str]) -> List[str]:
-    """Terms worth a dictionary line: 2-30 characters, some Chinese, no white space."""
+    """Terms worth a dictionary line: 2-30 characters, some Chinese, no white space, a name not a phrase."""
     out = set()
     for term in terms:
         term = (term or "").strip()
-        if 2 <= len(term) <= 30 and _CJK.search(term) and not re.search(r"\s", term):
+        if 2 <= len(term) <= 30 and _CJK.search(term) and not re.search(r"\s", term) and not _PHRASE.search(term):
             out.add(term)
     return sorted(out)
 

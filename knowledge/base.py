@@ -11,6 +11,7 @@ from knowledge.faq import FaqMatcher
 from knowledge.followup import NameIndex, rewrite
 from knowledge.hybrid import HybridRetriever
 from knowledge.index import LoadedIndex, load_index
+from knowledge.lexicon import expand
 from knowledge.types import Answer, Citation, FaqMatch, Filters, Hit
 
 FAQ_DOC_DEPTH = 3  # without a conversation context, a FAQ answer must come from one of the top documents
@@ -35,7 +36,7 @@ class KnowledgeBase:
         context = self.index.docs[self.index.doc_row[context_doc_id]] if context_doc_id in self.index.doc_row else None
         rw = rewrite(question, context, self.names)
         focus = context.doc_id if context is not None and (rw.follow_up or rw.named == context.doc_id) else None
-        hits = self._search(question, rw.query, k, flt, focus)
+        hits = self._search(question, expand(rw.query), k, flt, focus)
         top_docs = {h.doc_id for h in hits[:FAQ_DOC_DEPTH]}
         return Answer(query=rw.query, faq=self._faq(question, flt, focus, rw.named, top_docs), hits=hits)
 

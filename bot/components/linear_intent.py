@@ -48,7 +48,8 @@ class LinearIntentClassifier(GraphComponent):
 
         return make_pipeline(
             TfidfVectorizer(analyzer="char", ngram_range=(1, int(self._config["max_ngram"])), sublinear_tf=True),
-            LogisticRegression(C=float(self._config["C"]), max_iter=3000, random_state=42))
+            # balanced: the largest intent (ask_policy) must not swallow the small ones (complain, goodbye)
+            LogisticRegression(C=float(self._config["C"]), max_iter=3000, random_state=42, class_weight="balanced"))
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
