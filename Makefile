@@ -4,7 +4,7 @@ PY := .venv/bin/python
 export HF_HUB_OFFLINE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup system run chat test lint typecheck validate index train eval-retrieval eval-nlu eval-nlu-pipeline bench clean
+.PHONY: help setup system run chat test lint typecheck validate index train eval-retrieval eval-nlu eval-nlu-pipeline bench bench-full clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -12,7 +12,7 @@ help: ## list the targets
 setup: ## create or reuse .venv (Python 3.10.13, exact versions from requirements/lock.txt)
 	@bash scripts/setup.sh
 
-system: ## install the Debian packages the tests need (PostgreSQL, Redis, Chromium), if missing
+system: ## install the Debian packages the tests need (PostgreSQL), if missing
 	@bash scripts/setup_system.sh
 
 run: setup ## build what is stale, start all three services, print where to chat; Ctrl-C stops them
@@ -52,8 +52,13 @@ eval-nlu: setup ## intent/entity figures of the trained model on the held-out sp
 eval-nlu-pipeline: setup ## train config.yml on SMP2017-ECDT train and score on develop
 	@$(PY) -m policybot.cli eval nlu-pipeline --train ../shared/data/smp2017_ecdt/train.tsv --test ../shared/data/smp2017_ecdt/develop.tsv --json
 
+BENCHES := bench/bench_turn.py bench/bench_retrieval.py bench/bench_index_build.py bench/bench_index_query.py bench/bench_eligibility.py
+
 bench: setup ## every benchmark under bench/ (each prints its figures and a final JSON line)
-	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	@for b in $(BENCHES); do echo "== $$b"; $(PY) $$b || exit 1; done
+
+bench-full: setup ## the eligibility benchmark at full size (1,000,000 enterprises; about 15 minutes)
+	@$(PY) bench/bench_eligibility.py --full
 
 clean: ## remove generated files (var/), keep .venv
 	rm -rf var .pytest_cache .ruff_cache

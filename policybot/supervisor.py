@@ -25,6 +25,7 @@ class Service:
     name: str
     argv: List[str]
     health_url: str
+    extra_env: Dict[str, str] = field(default_factory=dict)
     process: Optional[subprocess.Popen] = None
     log: Optional[Path] = None
 
@@ -32,8 +33,8 @@ class Service:
         paths.LOGS.mkdir(parents=True, exist_ok=True)
         self.log = paths.LOGS / f"{self.name}.log"
         out = open(self.log, "w")  # noqa: SIM115 - the child owns it for its whole life
-        self.process = subprocess.Popen(self.argv, cwd=paths.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(self.argv, cwd=paths.ROOT, env={**env, **self.extra_env}, stdout=out,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
 
     def healthy(self) -> bool:
         try:
@@ -73,7 +74,7 @@ class Stack:
             Service("eligibility", [py, "-m", "eligibility", "--host", self.host, "--port", str(self.ports["eligibility"])],
                     f"{self.url('eligibility')}/health"),
             Service("actions", [py, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.ports["actions"])],
-                    f"{self.url('actions')}/health"),
+                    f"{self.url('actions')}/health", extra_env={"SANIC_HOST": self.host}),
             Service("rasa", [py, "-m", "rasa", "run", "--model", str(self.model), "--enable-api",
                              "--interface", self.host, "--port", str(self.ports["rasa"]),
                              "--endpoints", str(endpoints), "--credentials", str(paths.CREDENTIALS),

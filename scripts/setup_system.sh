@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Debian packages the tests need (PostgreSQL, Redis, Chromium): installed only when missing.
+# Debian packages the tests need (PostgreSQL): installed only when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
