@@ -94,6 +94,15 @@ class ActionSubmitApplication(Action):
         try:
             app = await eligibility.create_application(profile_id, policy_id, key, tracker.sender_id)
         except EligibilityError as exc:
+            existing = exc.details.get("application_id") if exc.code == "application_exists" else None
+            if existing:
+                # Applied before (another conversation, another channel): say which one, never a second.
+                dispatcher.utter_message(
+                    text=f"您已经申报过这项政策，申请编号 {existing}，无需重复提交。可以随时问我“申报进度”。",
+                    json_message={"type": "application", "id": existing, "status": exc.details.get("status"),
+                                  "existing": True})
+                return [SlotSet("awaiting", None), SlotSet("pending_application", None),
+                        SlotSet("last_application", existing)]
             dispatcher.utter_message(text=exc.message)
             return [SlotSet("awaiting", None)]
         status = app.get("status")

@@ -15,9 +15,11 @@ UNAVAILABLE = "抱歉，政策计算服务暂时连不上，请稍后再试，�
 class EligibilityError(Exception):
     """The service answered with an error (code, Chinese message) or could not be reached."""
 
-    def __init__(self, message: str, code: str = "unavailable", status: int = 0):
+    def __init__(self, message: str, code: str = "unavailable", status: int = 0,
+                 details: Optional[Dict[str, Any]] = None):
         super().__init__(message)
         self.message, self.code, self.status = message, code, status
+        self.details = details or {}
 
 
 async def request(method: str, path: str, **kwargs: Any) -> Any:
@@ -37,7 +39,8 @@ async def request(method: str, path: str, **kwargs: Any) -> Any:
         raise EligibilityError(
             (error.get("message") if isinstance(error, dict) else None) or (detail if isinstance(detail, str) else None)
             or UNAVAILABLE,
-            code=(error.get("code") if isinstance(error, dict) else None) or "error", status=resp.status_code)
+            code=(error.get("code") if isinstance(error, dict) else None) or "error", status=resp.status_code,
+            details=error if isinstance(error, dict) else None)
     return resp.json() if resp.content else None
 
 

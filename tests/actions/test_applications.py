@@ -52,3 +52,14 @@ def test_form_leaves_a_question_to_the_digression_rule() -> None:
     question = {"field": "employees", "type": "int", "question": "员工多少人？"}
     t = tracker("高企认定有什么奖励", intent="ask_policy", slots={"requested_slot": "pending_answer", "pending_field": question})
     assert asyncio.run(ValidateMatchingForm().extract_pending_answer(CollectingDispatcher(), t, {})) == {}
+
+
+def test_a_second_conversation_is_told_about_the_existing_application() -> None:
+    slots = {"current_policy": "ENT-012", "profile_id": HIGH_TECH, "pending_application": "ENT-012",
+             "awaiting": "apply_confirm"}
+    first, _ = run(ActionSubmitApplication(), tracker("/affirm", intent="affirm", slots=slots, sender="conv-a"))
+    created = next(c for c in custom(first) if c.get("type") == "application")
+    second, events = run(ActionSubmitApplication(), tracker("/affirm", intent="affirm", slots=slots, sender="conv-b"))
+    told = next(c for c in custom(second) if c.get("type") == "application")
+    assert told == {"type": "application", "id": created["id"], "status": created["status"], "existing": True}
+    assert "无需重复提交" in said(second) and slots_set(events)["last_application"] == created["id"]

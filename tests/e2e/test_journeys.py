@@ -53,6 +53,8 @@ def test_enterprise_matched_applied_and_approved_in_six_turns(chat: Chat) -> Non
 
 
 def test_applying_twice_for_the_same_policy_makes_one_application(chat: Chat) -> None:
+    """Whether this conversation or an earlier one applied first, there is one application, and the
+    second confirmation names it."""
     chat("我们公司能申请哪些补贴？")
     matches = chat(f"统一社会信用代码 {HUAXIN}")
     apply_payload = next(b["payload"] for r in matches for b in r.get("buttons") or [] if b["payload"].startswith("/apply"))
