@@ -75,7 +75,9 @@ class ActionUpdateProfile(Action):
         if not told:
             dispatcher.utter_message(text="好的，记下了。您想了解哪方面的政策？也可以说“我能申请哪些补贴”。")
             return []
-        declared = {**(tracker.get_slot("declared_fields") or {}), **told}
+        before = tracker.get_slot("declared_fields") or {}
+        declared = {**before, **told}
+        corrected = any(field in before and before[field] != value for field, value in told.items())
         profile_id = tracker.get_slot("profile_id")
         if profile_id:
             try:
@@ -84,6 +86,6 @@ class ActionUpdateProfile(Action):
                 dispatcher.utter_message(text=exc.message)
                 return []
         said = "，".join(describe(f, v) for f, v in told.items())
-        dispatcher.utter_message(text=f"好的，已记录：{said}。",
+        dispatcher.utter_message(text=f"好的，已{'更正' if corrected else '记录'}：{said}。",
                                  buttons=[{"title": "看看我能申请哪些政策", "payload": "/find_policies"}])
         return [SlotSet("declared_fields", declared)]

@@ -63,3 +63,15 @@ def test_a_second_conversation_is_told_about_the_existing_application() -> None:
     told = next(c for c in custom(second) if c.get("type") == "application")
     assert told == {"type": "application", "id": created["id"], "status": created["status"], "existing": True}
     assert "无需重复提交" in said(second) and slots_set(events)["last_application"] == created["id"]
+
+
+def test_a_correction_is_acknowledged_as_one() -> None:
+    from actions.profile import ActionUpdateProfile
+
+    entities = [{"entity": "employees", "value": 200.0, "start": 4, "end": 8}]
+    t = tracker("不对，是200人", intent="inform", entities=entities, slots={"declared_fields": {"employees": 150.0}})
+    dispatcher, events = run(ActionUpdateProfile(), t)
+    assert "已更正：员工人数 200 人" in said(dispatcher)
+    assert slots_set(events)["declared_fields"] == {"employees": 200.0}
+    first, _ = run(ActionUpdateProfile(), tracker("员工200人", intent="inform", entities=entities))
+    assert "已记录：员工人数 200 人" in said(first)
