@@ -13,7 +13,7 @@ from actions.clients import eligibility
 from actions.clients.eligibility import EligibilityError
 from actions.feedback import rating_buttons
 from actions.policy_qa import mentioned_policy
-from actions.profile import ensure_profile
+from actions.profile import ensure_profile, profile_or_ask
 
 STATUS_WORDS = {"submitted": "已提交", "under_review": "审核中", "approved": "已批准", "rejected": "未通过",
                 "paid": "已拨付"}
@@ -46,7 +46,7 @@ class ActionPrepareApplication(Action):
                     and f.get("provenance") == "verified"]
         shown = [f"· {f.get('label', n)}：{_value(f)}（{f.get('source') or '共享数据'}）" for n, f in verified[:8]]
         licence = "营业执照" if profile.get("kind") == "enterprise" else "居民身份证"
-        lines = [f"将为 {profile.get('name', '您')} 申报《{policy.get('title')}》。"]
+        lines = [f"将为{profile.get('name', '您')}申报《{policy.get('title')}》。"]
         if shown:
             lines += ["以下信息已从数据账户自动填写，无需您再填：", *shown]
         lines.append(f"{licence}等电子证照将按需自动调用，不用另交纸质材料。确认无误即可一键申报。")
@@ -127,9 +127,8 @@ class ActionApplicationStatus(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[EventType]:
-        profile_id, events = await ensure_profile(tracker, dispatcher)
+        profile_id, events = await profile_or_ask(tracker, dispatcher, "请发送统一社会信用代码或身份证号，我帮您查申报进度。")
         if not profile_id:
-            dispatcher.utter_message(text="请发送统一社会信用代码或身份证号，我帮您查申报进度。")
             return []
         try:
             apps = await eligibility.applications(profile_id)

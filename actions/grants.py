@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clients import eligibility
 from actions.clients.eligibility import EligibilityError
-from actions.profile import ensure_profile
+from actions.profile import profile_or_ask
 
 
 class ActionCheckGrants(Action):
@@ -19,9 +19,9 @@ class ActionCheckGrants(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[EventType]:
-        profile_id, events = await ensure_profile(tracker, dispatcher)
+        profile_id, events = await profile_or_ask(
+            tracker, dispatcher, "请发送统一社会信用代码（个人请发身份证号），我帮您查有哪些免申即享的待遇。")
         if not profile_id:
-            dispatcher.utter_message(text="请发送统一社会信用代码（个人请发身份证号），我帮您查有哪些免申即享的待遇。")
             return []
         try:
             notes = await eligibility.notifications(profile_id)

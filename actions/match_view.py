@@ -23,11 +23,8 @@ def by_status(match: Dict[str, Any], status: str) -> List[Dict[str, Any]]:
 
 
 def benefit_text(result: Dict[str, Any]) -> str:
-    benefit = result.get("benefit") or {}
-    estimate = benefit.get("estimate_wan") or benefit.get("max_amount_wan")
-    if isinstance(estimate, (int, float)) and estimate > 0:
-        return f"预计最高 {estimate:g} 万元"
-    return "金额以主管部门最新通知为准"
+    estimate = amount(result)
+    return f"预计最高 {estimate:g} 万元" if estimate > 0 else "金额以主管部门最新通知为准"
 
 
 def conditions_lines(result: Dict[str, Any]) -> List[str]:
@@ -65,7 +62,7 @@ def summary_text(match: Dict[str, Any], limit: int = 5) -> str:
     lines = []
     if eligible:
         lines.append(f"根据您的信息，以下 {len(eligible)} 项政策您符合条件：")
-        for i, r in enumerate(sorted(eligible, key=_amount, reverse=True)[:limit], 1):
+        for i, r in enumerate(sorted(eligible, key=amount, reverse=True)[:limit], 1):
             lines.append(f"{i}. {r.get('title')}（{benefit_text(r)}{HANDLING_NOTE.get(r.get('handling') or '', '')}）")
         if len(eligible) > limit:
             lines.append(f"……另有 {len(eligible) - limit} 项，可以说“查看全部”。")
@@ -74,7 +71,8 @@ def summary_text(match: Dict[str, Any], limit: int = 5) -> str:
     return "\n".join(lines)
 
 
-def _amount(result: Dict[str, Any]) -> float:
+def amount(result: Dict[str, Any]) -> float:
+    """The benefit estimate in 万元 (the stated maximum when nothing finer is known); 0 when unknown."""
     benefit = result.get("benefit") or {}
     value = benefit.get("estimate_wan") or benefit.get("max_amount_wan") or 0
     return float(value) if isinstance(value, (int, float)) else 0.0

@@ -160,10 +160,10 @@ class ActionShowMatches(Action):
             buttons = [{"title": "一键申报", "payload": "/apply"}] if result.get("status") == "eligible" else []
             dispatcher.utter_message(text=match_view.checklist_text(result), buttons=buttons)
             return events
-        eligible = sorted(match_view.by_status(match, "eligible"), key=match_view._amount, reverse=True)
+        eligible = sorted(match_view.by_status(match, "eligible"), key=match_view.amount, reverse=True)
         # One-click buttons: what is approved at once first, then the largest benefit; 免申即享 needs no button.
         appliable = sorted((r for r in eligible if r.get("handling") != "免申即享"),
-                           key=lambda r: (r.get("handling") != "秒批", -match_view._amount(r)))
+                           key=lambda r: (r.get("handling") != "秒批", -match_view.amount(r)))
         buttons = [{"title": f"申报：{r.get('title')}"[:30], "payload": f'/apply{{"policy": "{r.get("policy_id")}"}}'}
                    for r in appliable[:3]]
         dispatcher.utter_message(text=match_view.summary_text(match), buttons=buttons,

@@ -53,6 +53,15 @@ async def ensure_profile(tracker: Tracker, dispatcher: CollectingDispatcher) -> 
     return tracker.get_slot("profile_id"), []
 
 
+async def profile_or_ask(tracker: Tracker, dispatcher: CollectingDispatcher,
+                         ask: str) -> tuple[Optional[str], List[Dict[str, Any]]]:
+    """Like ensure_profile; when no one is identified, ask for the code or ID number (the `ask` text)."""
+    profile_id, events = await ensure_profile(tracker, dispatcher)
+    if not profile_id:
+        dispatcher.utter_message(text=ask)
+    return profile_id, events
+
+
 class ActionUpdateProfile(Action):
     def name(self) -> str:
         return "action_update_profile"

@@ -92,12 +92,11 @@ def evaluate(model: Path, examples: List[Example], image: Optional[Path] = None)
     gold = [group(i, groups) for _, i, _ in examples]
     pred = [group((p.get("intent") or {}).get("name") or "nlu_fallback", groups) for p in parsed]
     report = metrics.classification_report(gold, pred)
-    annotated = [i for i, (_, _, spans) in enumerate(examples) if spans] if any(s for _, _, s in examples) else []
-    if any(spans for _, _, spans in examples):
-        gold_spans = [examples[i][2] for i in range(len(examples))]
+    gold_spans = [spans for _, _, spans in examples]
+    if any(gold_spans):
         pred_spans = [{(e["entity"], e["start"], e["end"]) for e in p.get("entities") or []} for p in parsed]
         report["entities"] = metrics.entity_f1(gold_spans, pred_spans)
-        report["entities"]["annotated_examples"] = len(annotated)
+        report["entities"]["annotated_examples"] = sum(1 for spans in gold_spans if spans)
     numeric = [e for p in parsed for e in p.get("entities") or [] if e["entity"] in ("revenue", "rd_spend", "employees")]
     report["numeric_entities"] = len(numeric)
     report["numeric_entities_comparable"] = (sum(isinstance(e.get("value"), (int, float)) for e in numeric) / len(numeric)

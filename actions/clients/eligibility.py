@@ -30,18 +30,22 @@ async def request(method: str, path: str, **kwargs: Any) -> Any:
     except httpx.HTTPError as exc:
         raise EligibilityError(UNAVAILABLE) from exc
     if resp.status_code >= 400:
-        try:
-            body = resp.json()
-        except ValueError:
-            body = {}
-        error = body.get("error", body) if isinstance(body, dict) else {}
-        detail = error.get("detail") if isinstance(error, dict) else None
-        raise EligibilityError(
-            (error.get("message") if isinstance(error, dict) else None) or (detail if isinstance(detail, str) else None)
-            or UNAVAILABLE,
-            code=(error.get("code") if isinstance(error, dict) else None) or "error", status=resp.status_code,
-            details=error if isinstance(error, dict) else None)
+        raise _error(resp)
     return resp.json() if resp.content else None
+
+
+def _error(resp: httpx.Response) -> EligibilityError:
+    """The service's error body {"error": {"code", "message", "detail", ...}} as an EligibilityError."""
+    try:
+        body = resp.json()
+    except ValueError:
+        body = None
+    error = body.get("error", body) if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return EligibilityError(UNAVAILABLE, code="error", status=resp.status_code)
+    detail = error.get("detail")
+    message = error.get("message") or (detail if isinstance(detail, str) else None) or UNAVAILABLE
+    return EligibilityError(message, code=error.get("code") or "error", status=resp.status_code, details=error)
 
 
 async def get_profile(profile_id: str) -> Dict[str, Any]:
