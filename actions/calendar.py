@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import conversation
 from actions.clients import eligibility
 from actions.clients.eligibility import EligibilityError
+from actions.policy_qa import mentioned_policy
 
 SOON = ("截止", "快到期", "快结束", "最后", "来不及", "赶紧")
 
@@ -68,11 +69,25 @@ class ActionSubscribe(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[EventType]:
-        topic = conversation.entity(tracker, "category") or tracker.get_slot("current_policy") or "全部政策"
+        # a policy named now, else a category, else the policy being discussed, else everything
+        topic = str(mentioned_policy(tracker) or conversation.entity(tracker, "category")
+                    or tracker.get_slot("current_policy") or "all")
         try:
-            await eligibility.subscribe(tracker.sender_id, str(topic), tracker.get_slot("profile_id"))
+            sub = await eligibility.subscribe(tracker.sender_id, topic, tracker.get_slot("profile_id"))
         except EligibilityError as exc:
-            dispatcher.utter_message(text=exc.message)
+            dispatcher.utter_message(text=_subscribe_failed(exc, topic))
             return []
-        dispatcher.utter_message(text=f"已为您订阅“{topic}”的政策提醒。有新政策发布或申报开始、即将截止时，会第一时间通知您。")
+        label = sub.get("label") or f"「{topic}」"
+        if sub.get("existing"):
+            dispatcher.utter_message(text=f"您已订阅过{label}的申报提醒，无需重复订阅。申报开始或即将截止时，会及时通知您。")
+        else:
+            dispatcher.utter_message(text=f"已为您订阅{label}的申报提醒。相关政策开始申报或即将截止时，会第一时间通知您。")
         return []
+
+
+def _subscribe_failed(exc: EligibilityError, topic: str) -> str:
+    if exc.code == "unknown_topic":
+        return f"抱歉，暂时没有「{topic}」相关的政策可以订阅。您可以说“订阅人才政策”这样的类别，或说“订阅全部政策”。"
+    if exc.code == "unavailable":
+        return exc.message
+    return "抱歉，订阅暂时没有成功，请您稍后再试，或说“转人工”。"

@@ -9,13 +9,21 @@ from fastapi.staticfiles import StaticFiles
 
 from eligibility.api import errors
 from eligibility.api.response import BodyLimit, MaskedJSONResponse
-from eligibility.api.routes import applications, calendar, feedback, matching, policies, profiles
+from eligibility.api.routes import (
+    applications,
+    calendar,
+    feedback,
+    matching,
+    policies,
+    profiles,
+    subscriptions,
+)
 from eligibility.context import Context
 from eligibility.profiles.ids import install_log_masking
 from eligibility.settings import Settings
 
 DESCRIPTION = """政策通资格服务：政策规则化、数据账户、三值匹配（符合 / 不符合 / 需补充信息）、一键申请与秒批、
-免申即享、政策月历、好差评与工单。错误一律返回 4xx 与 `{"error": {"code", "message", "detail"}}`，
+免申即享、政策月历与申报提醒订阅、好差评与工单。错误一律返回 4xx 与 `{"error": {"code", "message", "detail"}}`，
 其中 message 为中文。身份证号在所有响应与日志中脱敏。"""
 
 
@@ -29,7 +37,7 @@ def create_app(settings: Optional[Settings] = None, prepare: bool = True) -> Fas
                   default_response_class=MaskedJSONResponse)
     app.state.ctx = ctx
     errors.install(app)
-    for module in (policies, matching, profiles, applications, calendar, feedback):
+    for module in (policies, matching, profiles, applications, calendar, feedback, subscriptions):
         app.include_router(module.router)
     if settings.web_dir.is_dir():
         app.mount("/web", StaticFiles(directory=str(settings.web_dir), html=True), name="web")

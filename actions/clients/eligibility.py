@@ -113,6 +113,7 @@ async def update_ticket(ticket_id: str, **changes: Any) -> Any:
     return await request("PATCH", f"/tickets/{ticket_id}", json=changes)
 
 
-async def subscribe(conversation_id: str, topic: str, profile_id: Optional[str] = None) -> Any:
-    return await request("POST", "/subscriptions", json={"conversation_id": conversation_id, "topic": topic,
+async def subscribe(conversation_id: str, topic: str, profile_id: Optional[str] = None) -> Dict[str, Any]:
+    """Reminders for a category, a policy id or "all"; subscribing again answers with ``existing: true``."""
+    return await request("POST", "/subscriptions", json={"conversation_id": conversation_id[:80], "topic": topic[:40],
                                                           "profile_id": profile_id})

@@ -102,3 +102,10 @@ class TicketUpdate(Body):
     note: Optional[str] = Field(None, max_length=2000)
     assignee: Optional[str] = Field(None, max_length=60)
     actor: str = Field("hotline", min_length=1, max_length=60)
+
+
+class SubscriptionRequest(Body):
+    conversation_id: str = Field(..., min_length=1, max_length=80)
+    topic: str = Field(..., min_length=1, max_length=40,
+                       description="政策类别（如 人才、科技创新）、政策编号（如 ENT-011）或 all（全部政策）")
+    profile_id: Optional[str] = Field(None, max_length=40, description="统一社会信用代码或身份证号（可选）")

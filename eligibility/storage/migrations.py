@@ -28,9 +28,14 @@ def _grant_and_ticket_indexes(conn: Connection, ops: Operations) -> None:
     ops.create_index("ix_tickets_kind_due", "tickets", ["kind", "due_date"])
 
 
+def _subscriptions(conn: Connection, ops: Operations) -> None:
+    t.subscriptions.create(conn, checkfirst=True)  # a fresh database already has it from step 1
+
+
 MIGRATIONS: List[Tuple[int, str, Callable[[Connection, Operations], None]]] = [
     (1, "initial tables", _initial),
     (2, "indexes for grants by policy and tickets by due date", _grant_and_ticket_indexes),
+    (3, "subscriptions to application-window reminders", _subscriptions),
 ]
 
 

@@ -171,3 +171,15 @@ ticket_events = sa.Table(
     sa.Column("actor", sa.String(60), nullable=False),
     _ts("at"),
 )
+
+subscriptions = sa.Table(
+    "subscriptions", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("conversation_id", sa.String(80), nullable=False),
+    sa.Column("topic", sa.String(40), nullable=False),  # "all", a category, or a policy id
+    sa.Column("topic_kind", sa.String(10), nullable=False),  # all / category / policy
+    sa.Column("profile_id", sa.String(18)),
+    _ts("created_at"),
+    # one subscription per conversation and topic, also under concurrent requests
+    sa.UniqueConstraint("conversation_id", "topic", name="uq_subscriptions_conversation_topic"),
+)
