@@ -58,6 +58,7 @@ ABLATABLE = {
     "linear_intent": "bot.components.linear_intent:LinearIntentClassifier",
     "quantities": "bot.components.quantity_extractor:QuantityExtractor",
     "dedup": "bot.components.entity_dedup:EntityDeduplicator",
+    "repair": "bot.components.entity_repair:EntityRepair",
     "regex_entities": "rasa.nlu.extractors.regex_entity_extractor:RegexEntityExtractor",
     "synonyms": "rasa.nlu.extractors.entity_synonyms:EntitySynonymMapper",
     "fallback": "rasa.nlu.classifiers.fallback_classifier:FallbackClassifier",

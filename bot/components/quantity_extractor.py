@@ -1,13 +1,16 @@
 """Normalise amounts, head counts and months in the entities the other extractors found.
 
 A blank spaCy Chinese pipeline (jieba segmenter, no model to download) runs a Matcher that finds
-quantity spans; every `revenue`, `rd_spend`, `amount`, `employees` or `date` entity that overlaps one gets
-a comparable value (万元, a count, YYYY-MM). A quantity that no extractor caught is added when a cue word
-before it says what it is (营收… -> revenue, 研发… -> rd_spend, 员工/人 -> employees).
+quantity spans; every `revenue`, `rd_spend`, `amount`, `employees` or `date` entity that overlaps one takes
+the whole quantity as its span (700 | 多号人 -> 700多号人, 2023年 | 6月 -> 2023年6月) and gets a comparable
+value (万元, a count, YYYY-MM). The type follows the unit and the cue word before it, as people mean it:
+六百人 is a head count whatever the model said, 研发投入1.3亿 is R&D spend, 注册资金两千万 an amount.
+A quantity that no extractor caught is added when a cue word says what it is.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -22,7 +25,9 @@ from bot import quantities
 
 NUMERIC_ENTITIES = {"revenue": "money", "rd_spend": "money", "amount": "money", "employees": "count"}
 CUES = {"revenue": ("营收", "收入", "营业额", "销售额", "产值"), "rd_spend": ("研发",),
-        "employees": ("员工", "职工", "人数", "员工数")}
+        "employees": ("员工", "职工", "人数", "员工数"),
+        "amount": ("注册资金", "注册资本", "奖", "补", "资助", "贴", "最高", "最多", "给", "拿", "领", "发")}
+CLAUSE_END = re.compile(r"[，,。；;！!？?\s]")
 NUM = r"^[\d.,零〇一二两俩三四五六七八九十百千万亿半壹贰叁肆伍陆柒捌玖拾佰仟萬億wW]+$"
 
 
@@ -42,6 +47,19 @@ def build_matcher() -> Any:
     matcher.add("MONTH", [[{"TEXT": {"REGEX": r"^(本月|这个月|下个月|下月|上个月|当月|\d{4}年|\d{1,2}月)$"}},
                            {"TEXT": {"REGEX": r"^\d{1,2}月$"}, "OP": "?"}]], greedy="LONGEST")
     return nlp, matcher
+
+
+def _merge_same(entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """After widening, two pieces of one quantity overlap: keep the first of each type and span."""
+    kept: List[Dict[str, Any]] = []
+    for entity in entities:
+        twin = next((k for k in kept if k["entity"] == entity["entity"]
+                     and k["start"] < entity["end"] and entity["start"] < k["end"]), None)
+        if twin is None:
+            kept.append(entity)
+        else:
+            twin["start"], twin["end"] = min(twin["start"], entity["start"]), max(twin["end"], entity["end"])
+    return kept
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
@@ -74,25 +92,45 @@ class QuantityExtractor(GraphComponent):
         used = set()
         for entity in entities:
             if entity["entity"] == "date":
-                month = quantities.parse_month(entity.get("value") or text[entity["start"]:entity["end"]])
+                self._snap(entity, [s for s in spans if s.kind == "month"], used)
+                month = quantities.parse_month(text[entity["start"]:entity["end"]])
                 if month:
                     entity["value"] = month
                 continue
-            kind = NUMERIC_ENTITIES.get(entity["entity"])
-            if kind is None:
+            if entity["entity"] not in NUMERIC_ENTITIES:
                 continue
-            raw = text[entity["start"]:entity["end"]]
-            for span in spans:
-                if span.start < entity["end"] and entity["start"] < span.end:
-                    raw = text[min(span.start, entity["start"]):max(span.end, entity["end"])]
-                    used.add((span.start, span.end))
-            value = quantities.normalise(kind, raw)
+            quantity = self._snap(entity, [s for s in spans if s.kind != "month"], used)
+            entity["entity"] = self._retype(text, entity, quantity)
+            value = quantities.normalise(NUMERIC_ENTITIES[entity["entity"]], text[entity["start"]:entity["end"]])
             if value is not None:
                 entity["value"] = value
+        entities = _merge_same(entities)
         if self._config.get("add_missing", True):
             entities.extend(self._missing(text, spans, used, entities))
         return entities
 
+    @staticmethod
+    def _snap(entity: Dict[str, Any], spans: List[quantities.Quantity], used: set) -> Optional[quantities.Quantity]:
+        """Widen the entity to the quantities it overlaps; the widest one is returned."""
+        best = None
+        for span in spans:
+            if span.start < entity["end"] and entity["start"] < span.end:
+                entity["start"], entity["end"] = min(span.start, entity["start"]), max(span.end, entity["end"])
+                used.add((span.start, span.end))
+                if best is None or span.end - span.start > best.end - best.start:
+                    best = span
+        return best
+
+    def _retype(self, text: str, entity: Dict[str, Any], quantity: Optional[quantities.Quantity]) -> str:
+        name: str = entity["entity"]
+        kind = quantity.kind if quantity else quantities.classify(text[entity["start"]:entity["end"]])
+        if kind == "count":
+            return "employees"
+        if name == "employees" and kind != "money":
+            return name
+        clause = CLAUSE_END.split(text[max(0, entity["start"] - 12):entity["start"]])[-1]
+        cue = self._cue(clause, "money", with_amount=True)
+        return cue or ("amount" if name == "employees" else name)
     def _missing(self, text: str, spans: List[quantities.Quantity], used: set,
                  entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
         have = {e["entity"] for e in entities}
@@ -112,19 +150,21 @@ class QuantityExtractor(GraphComponent):
         return added
 
     @staticmethod
-    def _cue(before: str, kind: str) -> Optional[str]:
+    def _cue(before: str, kind: str, with_amount: bool = False) -> Optional[str]:
+        """The entity named by the cue word nearest before a quantity (营收 -> revenue, 研发 -> rd_spend)."""
         if kind == "count":
             return "employees"
         if kind not in ("money", "number"):
             return None
-        best, pos = None, -1
+        # the cue word that ends nearest the quantity wins; on a tie the longer word (研发 over 发)
+        best, key = None, (-1, 0)
         for name, words in CUES.items():
-            if name == "employees":
+            if name == "employees" or (name == "amount" and not with_amount):
                 continue
             for word in words:
                 at = before.rfind(word)
-                if at > pos:
-                    best, pos = name, at
+                if at >= 0 and (at + len(word), len(word)) > key:
+                    best, key = name, (at + len(word), len(word))
         return best
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -1,0 +1,159 @@
+"""Rules that repair what the statistical extractor gets wrong on closed or well-formed entities.
+
+DIET tags spans token by token, so it splits names (深圳市华创智能 | 有限公司), stops short (龙舞华章 for
+龙舞华章计划), tags generic words as policies (资助, 申请) and intensifiers as ratings (非常). Names of
+policies and rating expressions are closed lists, so a lexicon decides their spans and values; the
+other rules only remove or join what cannot be an entity. Pure functions: tested without Rasa.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Tuple
+
+from bot import ratings
+
+Entity = Dict[str, Any]
+
+# Words that never name one policy on their own (补贴 alone is a category of help, not an item).
+GENERIC_POLICY_WORDS = {
+    "补贴", "补助", "奖励", "资助", "扶持", "支持", "申请", "申报", "清单", "政策", "办法", "措施", "若干措施",
+    "细则", "通知", "文件", "条款", "上市", "房租", "租金", "标准", "老人", "高级", "成长", "贴息", "认定",
+    "补贴清单", "奖励政策", "扶持政策", "资金", "项目", "计划", "津贴", "待遇", "证明",
+}
+TIME_CHARS = re.compile(r"[年月日号天周季今明昨前后春夏秋冬期时初底末旬内早晚]")
+NUMERAL = re.compile(r"[\d零〇一二两俩三四五六七八九十百千万亿半壹贰叁肆伍陆柒捌玖拾佰仟萬億]")
+NUMERIC = {"employees", "revenue", "rd_spend", "amount"}
+RATING_INTENTS = {"rate_service", "complain", "inform", "deny"}
+
+
+class Gazetteer:
+    """Longest-leftmost matching of known names, each with the value it resolves to."""
+
+    def __init__(self, names: Dict[str, str], min_length: int = 2) -> None:
+        self.names = {n: v for n, v in names.items() if len(n) >= min_length}
+        self.longest = max((len(n) for n in self.names), default=0)
+
+    def find(self, text: str) -> List[Tuple[int, int, str]]:
+        found: List[Tuple[int, int, str]] = []
+        i = 0
+        while i < len(text):
+            for length in range(min(self.longest, len(text) - i), 1, -1):
+                value = self.names.get(text[i:i + length])
+                if value is not None:
+                    found.append((i, i + length, value))
+                    i += length
+                    break
+            else:
+                i += 1
+        return found
+
+
+def _overlaps(a: Entity, start: int, end: int) -> bool:
+    return a["start"] < end and start < a["end"]
+
+
+def plausible(text: str, entity: Entity) -> bool:
+    """False for spans that cannot be the entity whatever the model thinks."""
+    span = text[entity["start"]:entity["end"]]
+    kind = entity["entity"]
+    if kind == "policy":
+        # 多资助, 最高补贴: a generic word with one stray character before it
+        return len(span) >= 2 and span not in GENERIC_POLICY_WORDS and span[1:] not in GENERIC_POLICY_WORDS
+    if kind == "date":
+        return bool(TIME_CHARS.search(span)) or bool(re.fullmatch(r"\d{4}-\d{1,2}(-\d{1,2})?", span))
+    if kind in NUMERIC:
+        return bool(NUMERAL.search(span))
+    if kind == "district":
+        return len(span) >= 2
+    return True
+
+
+def snap_policies(text: str, entities: List[Entity], names: Gazetteer, add_min_length: int = 4,
+                  add_missing: bool = True) -> List[Entity]:
+    """Policy spans become the known name they overlap (with its document id); known names of at least
+    `add_min_length` characters that no extractor found are added."""
+    hits = names.find(text)
+    out: List[Entity] = []
+    used = set()
+    for entity in entities:
+        if entity["entity"] != "policy":
+            out.append(entity)
+            continue
+        overlapping = [h for h in hits if _overlaps(entity, h[0], h[1])]
+        if overlapping:
+            start, end, value = max(overlapping, key=lambda h: h[1] - h[0])
+            used.add((start, end))
+            out.append({**entity, "start": start, "end": end, "value": value, "snapped": True})
+        else:
+            out.append(entity)
+    if add_missing:
+        for start, end, value in hits:
+            if (start, end) not in used and end - start >= add_min_length and \
+                    not any(_overlaps(e, start, end) for e in out if e["entity"] == "policy"):
+                out.append({"entity": "policy", "start": start, "end": end, "value": value,
+                            "confidence_entity": 1.0, "extractor": "EntityRepair"})
+    return out
+
+
+def rate(text: str, entities: List[Entity], intent: Optional[str]) -> List[Entity]:
+    """Rating spans and levels from the lexicon. A model's rating span is kept only where the lexicon
+    finds nothing and it contains a word of judgement; lexicon hits are added in rating-like turns."""
+    hits = ratings.find(text)
+    others = [e for e in entities if e["entity"] != "rating"]
+    model = [e for e in entities if e["entity"] == "rating"]
+    out = list(others)
+    for start, end, level in hits:
+        if end < len(text) and text[end] == "的":
+            end += 1  # 挺好的, 蛮不错的: the whole expression
+        alone = (end - start) >= 0.6 * len(re.sub(r"[\s，,。.!！~～]", "", text))
+        if alone or intent in RATING_INTENTS or any(_overlaps(e, start, end) for e in model):
+            out.append({"entity": "rating", "start": start, "end": end, "value": level,
+                        "confidence_entity": 1.0, "extractor": "EntityRepair"})
+    for entity in model:
+        span = text[entity["start"]:entity["end"]]
+        if not any(_overlaps(entity, s, e) for s, e, _ in hits) and re.search(r"[满滿好差赞讚棒烂爛糟评評分星]", span):
+            out.append(entity)
+    return out
+
+
+# entity type -> how many characters may separate two pieces of one name
+JOINABLE = {"company": 4, "date": 0}
+
+
+def join_fragments(text: str, entities: List[Entity], gaps: Optional[Dict[str, int]] = None) -> List[Entity]:
+    """Join pieces of one name the model split (深圳市华创智能 + 有限公司 -> one company; 2023年 + 6月)."""
+    gaps = JOINABLE if gaps is None else gaps
+    out: List[Entity] = []
+    for entity in sorted(entities, key=lambda e: e["start"]):
+        last = out[-1] if out else None
+        if last is not None and entity["entity"] in gaps and last["entity"] == entity["entity"] and \
+                0 <= entity["start"] - last["end"] <= gaps[entity["entity"]] and \
+                not re.search(r"[\s，,。；;、]", text[last["end"]:entity["start"]]):
+            last["end"] = entity["end"]
+            last["value"] = text[last["start"]:last["end"]]
+            continue
+        out.append(dict(entity))
+    return out
+
+
+def drop_rejected(text: str, entities: List[Entity]) -> List[Entity]:
+    """"营收是2.6亿不是一个亿": the value after 不是 is the one the user rejects."""
+    out = []
+    for entity in entities:
+        before = text[max(0, entity["start"] - 2):entity["start"]]
+        rival = any(o is not entity and o["entity"] == entity["entity"] for o in entities)
+        if rival and before.endswith(("不是", "并非")):
+            continue
+        out.append(entity)
+    return out
+
+
+def repair(text: str, entities: List[Entity], intent: Optional[str], policy_names: Gazetteer,
+           add_policies: bool = True) -> List[Entity]:
+    entities = [e for e in entities if plausible(text, e)]
+    entities = snap_policies(text, entities, policy_names, add_missing=add_policies and intent != "out_of_scope")
+    entities = rate(text, entities, intent)
+    entities = join_fragments(text, entities)
+    entities = drop_rejected(text, entities)
+    return sorted(entities, key=lambda e: (e["start"], e["end"]))

@@ -1,0 +1,108 @@
+"""Entity repair rules and the rating lexicon, on their own (no Rasa model)."""
+
+from typing import Any, Dict, List
+
+from bot import entity_rules, ratings
+from bot.components.entity_repair import mention_names
+from bot.components.quantity_extractor import QuantityExtractor
+
+NAMES = entity_rules.Gazetteer(mention_names({
+    "龙舞华章计划": "ENT-019", "龙舞华章": "ENT-019", "办居住证": "CIT-001", "孵化器房租资助": "ENT-014"}))
+
+
+def diet(text: str, entity: str, piece: str, value: Any = None) -> Dict[str, Any]:
+    start = text.index(piece)
+    return {"entity": entity, "start": start, "end": start + len(piece), "value": value or piece,
+            "extractor": "DIETClassifier"}
+
+
+def spans(text: str, entities: List[Dict[str, Any]]) -> List[tuple]:
+    return [(e["entity"], text[e["start"]:e["end"]], e.get("value")) for e in entities]
+
+
+def test_policy_span_snaps_to_the_whole_known_name_with_its_id() -> None:
+    text = "龙舞华章计划劳动合同要签几年"
+    out = entity_rules.repair(text, [diet(text, "policy", "龙舞华章")], "ask_policy", NAMES)
+    assert spans(text, out) == [("policy", "龙舞华章计划", "ENT-019")]
+
+
+def test_search_aliases_lose_their_leading_verb() -> None:
+    assert "办居住证" not in NAMES.names and NAMES.names["居住证"] == "CIT-001"
+
+
+def test_generic_words_are_not_policies() -> None:
+    text = "专精特新的奖励有没有免申的"
+    out = entity_rules.repair(text, [diet(text, "policy", "奖励")], "ask_policy", NAMES)
+    assert out == []
+    text = "单家企业累计最多资助多少"
+    assert entity_rules.repair(text, [diet(text, "policy", "多资助")], "ask_policy", NAMES) == []
+
+
+def test_known_long_names_are_added_but_not_in_off_topic_turns() -> None:
+    text = "孵化器房租资助一年最多补多少"
+    assert spans(text, entity_rules.repair(text, [], "ask_policy", NAMES)) == [("policy", "孵化器房租资助", "ENT-014")]
+    assert entity_rules.repair(text, [], "out_of_scope", NAMES) == []
+
+
+def test_impossible_spans_are_dropped() -> None:
+    text = "12345打进去排队半小时"
+    assert entity_rules.repair(text, [diet(text, "date", "12345")], "complain", NAMES) == []
+    text = "来个人工吧"
+    assert entity_rules.repair(text, [diet(text, "employees", "来个")], "human_handoff", NAMES) == []
+    text = "帮我查下明天去广州南的高铁"
+    assert entity_rules.repair(text, [diet(text, "district", "南")], "out_of_scope", NAMES) == []
+
+
+def test_rating_comes_from_the_lexicon_not_from_a_fragment() -> None:
+    text = "说真的 非常不满意，以后不会再用了"
+    model = [diet(text, "rating", "非常"), {**diet(text, "rating", "满意"), "start": 6, "end": 8}]
+    out = entity_rules.repair(text, model, "rate_service", NAMES)
+    assert spans(text, out) == [("rating", "非常不满意", "非常不满意")]
+
+
+def test_rating_words_in_other_sentences_are_not_ratings() -> None:
+    text = "非常谢谢"
+    assert entity_rules.repair(text, [diet(text, "rating", "非常")], "thank", NAMES) == []
+    text = "一般要多久能批下来"
+    assert entity_rules.repair(text, [], "ask_policy", NAMES) == []
+
+
+def test_a_message_that_is_only_a_rating_is_read_whatever_the_intent() -> None:
+    text = "挺不错的"
+    assert spans(text, entity_rules.repair(text, [], "affirm", NAMES)) == [("rating", "挺不错的", "满意")]
+
+
+def test_rating_levels() -> None:
+    assert ratings.level_of("差到家了") == "非常不满意"
+    assert ratings.level_of("4分") == "满意"
+    assert ratings.level_of("五颗星") == "非常满意"
+    assert ratings.level_of("不满意") == "不满意"
+    assert ratings.find("不好意思") == []
+    assert ratings.level_of("高企") == ""
+
+
+def test_split_company_name_is_joined() -> None:
+    text = "我是深圳市华创智能装备有限公司的行政"
+    model = [diet(text, "company", "深圳市华创智能"), diet(text, "company", "有限公司")]
+    out = entity_rules.repair(text, model, "inform", NAMES)
+    assert spans(text, out) == [("company", "深圳市华创智能装备有限公司", "深圳市华创智能装备有限公司")]
+
+
+def test_a_rejected_value_is_dropped() -> None:
+    text = "不对 营收是2.6亿不是一个亿"
+    model = [diet(text, "revenue", "2.6亿"), diet(text, "revenue", "一个亿")]
+    assert spans(text, entity_rules.repair(text, model, "inform", NAMES)) == [("revenue", "2.6亿", "2.6亿")]
+
+
+def test_quantity_type_follows_unit_and_cue_word() -> None:
+    extractor = QuantityExtractor({"add_missing": False})
+
+    def typed(text: str, entity: str, piece: str) -> List[tuple]:
+        return [(e["entity"], text[e["start"]:e["end"]], e["value"]) for e in extractor.annotate(text, [diet(text, entity, piece)])]
+
+    assert typed("研发投入一年八百多万", "revenue", "八百多万") == [("rd_spend", "八百多万", 800)]
+    assert typed("注册资金两千万", "revenue", "两千万") == [("amount", "两千万", 2000)]
+    assert typed("六百人", "revenue", "六百人") == [("employees", "六百人", 600)]
+    assert typed("公司现在700多号人", "employees", "700") == [("employees", "700多号人", 700)]
+    # no cue word: the model's type stands
+    assert typed("4500万", "revenue", "4500万") == [("revenue", "4500万", 4500)]
