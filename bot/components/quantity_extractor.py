@@ -11,7 +11,7 @@ A quantity that no extractor caught is added when a cue word says what it is.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -89,7 +89,7 @@ class QuantityExtractor(GraphComponent):
 
     def annotate(self, text: str, entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
         spans = self.spans(text)
-        used = set()
+        used: Set[Tuple[int, int]] = set()
         for entity in entities:
             if entity["entity"] == "date":
                 self._snap(entity, [s for s in spans if s.kind == "month"], used)
