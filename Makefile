@@ -46,8 +46,9 @@ eval-retrieval: setup ## retrieval figures on the shared ncp_policies dev set an
 	@$(PY) -m policybot.cli eval retrieval --corpus ../shared/data/ncp_policies/corpus.jsonl --queries ../shared/data/ncp_policies/queries_dev.jsonl --json
 	@$(PY) -m policybot.cli eval retrieval --corpus knowledge/corpus --queries eval/questions.jsonl --json
 
-eval-nlu: setup ## intent/entity figures of the trained model on the held-out split
+eval-nlu: setup ## intent/entity figures of the trained model on the held-out split and on the fresh set
 	@$(PY) -m policybot.cli eval nlu --data eval/nlu --json
+	@$(PY) -m policybot.cli eval nlu --data eval/nlu_fresh --json
 
 eval-nlu-pipeline: setup ## train config.yml on SMP2017-ECDT train and score on develop
 	@$(PY) -m policybot.cli eval nlu-pipeline --train ../shared/data/smp2017_ecdt/train.tsv --test ../shared/data/smp2017_ecdt/develop.tsv --json

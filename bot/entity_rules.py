@@ -9,9 +9,9 @@ other rules only remove or join what cannot be an entity. Pure functions: tested
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from bot import ratings
+from bot import patterns, ratings
 
 Entity = Dict[str, Any]
 
@@ -118,7 +118,11 @@ def rate(text: str, entities: List[Entity], intent: Optional[str]) -> List[Entit
 
 
 # entity type -> how many characters may separate two pieces of one name
-JOINABLE = {"company": 4, "date": 0}
+JOINABLE = {"company": 4, "date": 0, "employees": 0, "revenue": 0, "rd_spend": 0, "amount": 0}
+QUALIFICATION_PREFIX = re.compile(r"(国家级|省级|市级|区级|国家|省|市)$")
+BARE_LEVELS = {"国家", "国家级", "省级", "市级", "区级", "省", "市", "区"}
+# the characters a quantity can end with: digits, numerals, units, hedges (1200万能 -> 1200万)
+QUANTITY_END = re.compile(r"[\d零〇一二两俩三四五六七八九十百千万亿半壹贰叁肆伍陆柒捌玖拾佰仟萬億wW元块钱人名位多来余左右上下出头以个号%％点]$")
 
 
 def join_fragments(text: str, entities: List[Entity], gaps: Optional[Dict[str, int]] = None) -> List[Entity]:
@@ -149,9 +153,58 @@ def drop_rejected(text: str, entities: List[Entity]) -> List[Entity]:
     return out
 
 
+def _claim(entities: List[Entity], start: int, end: int, entity: Entity, keep_inside: Iterable[str] = ()) -> List[Entity]:
+    """Put `entity` on [start, end): entities it overlaps go (those of `keep_inside` types wholly inside stay)."""
+    out = [e for e in entities if not _overlaps(e, start, end)
+           or (e["entity"] in keep_inside and start <= e["start"] and e["end"] <= end)]
+    return out + [entity]
+
+
+def written_shapes(text: str, entities: List[Entity]) -> List[Entity]:
+    """Codes, 深圳… company names and dates have a shape: where the shape is, it decides the span and type
+    (an ID number is never a phone, 2023年 | 9月入 is 2023年9月, the 3 of 3月 is no amount)."""
+    for start, end, name in patterns.codes(text):
+        value = text[start:end].upper()
+        entities = _claim(entities, start, end, {"entity": name, "start": start, "end": end, "value": value,
+                                                 "confidence_entity": 1.0, "extractor": "EntityRepair"})
+    for start, end in patterns.companies(text):
+        if any(e["entity"] in ("uscc", "id_number", "phone") and _overlaps(e, start, end) for e in entities):
+            continue
+        entities = _claim(entities, start, end, {"entity": "company", "start": start, "end": end,
+                                                 "value": text[start:end], "confidence_entity": 1.0,
+                                                 "extractor": "EntityRepair"})
+    for start, end in patterns.dates(text):
+        if any(e["entity"] in ("uscc", "id_number", "phone", "company", "policy") and _overlaps(e, start, end)
+               for e in entities):
+            continue
+        entities = _claim(entities, start, end, {"entity": "date", "start": start, "end": end,
+                                                 "value": text[start:end], "confidence_entity": 1.0,
+                                                 "extractor": "EntityRepair"})
+    return entities
+
+
+def whole_spans(text: str, entities: List[Entity]) -> List[Entity]:
+    """国家 + 高新技术企业 -> 国家高新技术企业; 1200万能 -> 1200万; a bare level (国家) is no qualification."""
+    out = []
+    for entity in entities:
+        entity = dict(entity)
+        if entity["entity"] == "qualification":
+            prefix = QUALIFICATION_PREFIX.search(text[:entity["start"]])
+            if prefix and text[entity["start"]:entity["end"]] not in BARE_LEVELS:
+                entity["start"] = prefix.start()
+            if text[entity["start"]:entity["end"]] in BARE_LEVELS:
+                continue
+        if entity["entity"] in NUMERIC:
+            while entity["end"] > entity["start"] + 1 and not QUANTITY_END.search(text[entity["start"]:entity["end"]]):
+                entity["end"] -= 1
+        out.append(entity)
+    return out
+
+
 def repair(text: str, entities: List[Entity], intent: Optional[str], policy_names: Gazetteer,
            add_policies: bool = True) -> List[Entity]:
-    entities = [e for e in entities if plausible(text, e)]
+    entities = written_shapes(text, [e for e in entities if plausible(text, e)])
+    entities = whole_spans(text, entities)
     entities = snap_policies(text, entities, policy_names, add_missing=add_policies and intent != "out_of_scope")
     entities = rate(text, entities, intent)
     entities = join_fragments(text, entities)

@@ -12,6 +12,7 @@ from typing import Dict, Iterable, List, Optional, Set
 
 import yaml
 
+from bot.patterns import CODES
 from knowledge.corpus import load_corpus
 from knowledge.schema import Document, Leaf
 
@@ -88,6 +89,8 @@ def build(docs: Dict[str, Document], annotated: Optional[Dict[str, str]] = None)
             *synonyms,
             {"lookup": "district", "examples": "".join(f"- {d}\n" for d in DISTRICTS)},
             {"lookup": "qualification", "examples": "".join(f"- {q}\n" for q in qualification_names(docs.values()))},
+            # codes have a fixed shape: the regex extractor takes them (and the featurizer sees them)
+            *({"regex": name, "examples": f"- {pattern}\n"} for name, pattern in CODES.items()),
         ],
     }
 

@@ -26,7 +26,8 @@ from bot import quantities
 NUMERIC_ENTITIES = {"revenue": "money", "rd_spend": "money", "amount": "money", "employees": "count"}
 CUES = {"revenue": ("营收", "收入", "营业额", "销售额", "产值"), "rd_spend": ("研发",),
         "employees": ("员工", "职工", "人数", "员工数"),
-        "amount": ("注册资金", "注册资本", "奖", "补", "资助", "贴", "最高", "最多", "给", "拿", "领", "发")}
+        "amount": ("注册资金", "注册资本", "奖", "补", "资助", "贴", "最高", "最多", "给", "拿", "领", "发",
+                   "贷款", "利息", "租金", "房租", "金额", "合同", "投资", "价", "费")}
 CLAUSE_END = re.compile(r"[，,。；;！!？?\s]")
 NUM = r"^[\d.,零〇一二两俩三四五六七八九十百千万亿半壹贰叁肆伍陆柒捌玖拾佰仟萬億wW]+$"
 
@@ -129,7 +130,7 @@ class QuantityExtractor(GraphComponent):
         if name == "employees" and kind != "money":
             return name
         clause = CLAUSE_END.split(text[max(0, entity["start"] - 12):entity["start"]])[-1]
-        cue = self._cue(clause, "money", with_amount=True)
+        cue = self._cue(clause, "money", with_amount=True, with_employees=kind != "money")
         return cue or ("amount" if name == "employees" else name)
     def _missing(self, text: str, spans: List[quantities.Quantity], used: set,
                  entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -150,7 +151,7 @@ class QuantityExtractor(GraphComponent):
         return added
 
     @staticmethod
-    def _cue(before: str, kind: str, with_amount: bool = False) -> Optional[str]:
+    def _cue(before: str, kind: str, with_amount: bool = False, with_employees: bool = False) -> Optional[str]:
         """The entity named by the cue word nearest before a quantity (营收 -> revenue, 研发 -> rd_spend)."""
         if kind == "count":
             return "employees"
@@ -159,7 +160,7 @@ class QuantityExtractor(GraphComponent):
         # the cue word that ends nearest the quantity wins; on a tie the longer word (研发 over 发)
         best, key = None, (-1, 0)
         for name, words in CUES.items():
-            if name == "employees" or (name == "amount" and not with_amount):
+            if (name == "employees" and not with_employees) or (name == "amount" and not with_amount):
                 continue
             for word in words:
                 at = before.rfind(word)

@@ -49,7 +49,7 @@ def test_impossible_spans_are_dropped() -> None:
     assert entity_rules.repair(text, [diet(text, "date", "12345")], "complain", NAMES) == []
     text = "来个人工吧"
     assert entity_rules.repair(text, [diet(text, "employees", "来个")], "human_handoff", NAMES) == []
-    text = "帮我查下明天去广州南的高铁"
+    text = "帮我查下去广州南的高铁"
     assert entity_rules.repair(text, [diet(text, "district", "南")], "out_of_scope", NAMES) == []
 
 
@@ -106,3 +106,31 @@ def test_quantity_type_follows_unit_and_cue_word() -> None:
     assert typed("公司现在700多号人", "employees", "700") == [("employees", "700多号人", 700)]
     # no cue word: the model's type stands
     assert typed("4500万", "revenue", "4500万") == [("revenue", "4500万", 4500)]
+
+
+def test_written_shapes_decide_codes_companies_and_dates() -> None:
+    text = "我叫张伟身份证44010619950720185x手机13798561204"
+    model = [diet(text, "id_number", "13798561204"), diet(text, "employees", "4401061995")]
+    assert spans(text, entity_rules.repair(text, model, "inform", NAMES)) == [
+        ("id_number", "44010619950720185x", "44010619950720185X"), ("phone", "13798561204", "13798561204")]
+    text = "深圳市罗湖区金百福珠宝有限公司 2023年9月入驻"
+    model = [diet(text, "district", "罗湖区"), diet(text, "company", "有限公司"), diet(text, "date", "2023年"),
+             diet(text, "employees", "9")]
+    assert spans(text, entity_rules.repair(text, model, "inform", NAMES)) == [
+        ("company", "深圳市罗湖区金百福珠宝有限公司", "深圳市罗湖区金百福珠宝有限公司"), ("date", "2023年9月", "2023年9月")]
+
+
+def test_whole_spans_for_qualifications_and_quantities() -> None:
+    text = "我们是国家高新 研发投入1200万能申吗"
+    model = [diet(text, "qualification", "高新"), diet(text, "rd_spend", "1200万能")]
+    assert [(e, s) for e, s, _ in spans(text, entity_rules.repair(text, model, "inform", NAMES))] == [
+        ("qualification", "国家高新"), ("rd_spend", "1200万")]
+    text = "员工两百三十人"
+    model = [diet(text, "employees", "两百"), diet(text, "employees", "三十人")]
+    assert [(e, s) for e, s, _ in spans(text, entity_rules.repair(text, model, "inform", NAMES))] == [
+        ("employees", "两百三十人")]
+
+
+def test_dates_are_found_without_the_model_but_durations_are_not_dates() -> None:
+    text = "去年10月交的材料 做了6个月 缴费满了18年"
+    assert [s for _, s, _ in spans(text, entity_rules.repair(text, [], "complain", NAMES))] == ["去年10月"]
