@@ -46,8 +46,9 @@ eval-retrieval: setup ## retrieval figures on the shared ncp_policies dev set an
 	@$(PY) -m policybot.cli eval retrieval --corpus ../shared/data/ncp_policies/corpus.jsonl --queries ../shared/data/ncp_policies/queries_dev.jsonl --json
 	@$(PY) -m policybot.cli eval retrieval --corpus knowledge/corpus --queries eval/questions.jsonl --json
 
-eval-nlu: setup ## intent/entity figures of the trained model on the held-out split and on the fresh set
+eval-nlu: setup ## intent/entity figures of the trained model: held-out split, blind set, fresh (dev) set
 	@$(PY) -m policybot.cli eval nlu --data eval/nlu --json
+	@$(PY) -m policybot.cli eval nlu --data eval/nlu_blind --json
 	@$(PY) -m policybot.cli eval nlu --data eval/nlu_fresh --json
 
 eval-nlu-pipeline: setup ## train config.yml on SMP2017-ECDT train and score on develop
