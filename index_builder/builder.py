@@ -67,8 +67,11 @@ def up_to_date(out: Path, corpus_fp: str, settings_fp: str, model: Path) -> bool
 
 
 def build_index(corpus: Path, out: Path, cfg: Config, log: Log = print, progress: bool = True,
-                force: bool = False) -> Dict[str, Any]:
+                force: bool = False, retrain: bool = False) -> Dict[str, Any]:
     """Build the index for `corpus` into `out`; return the build report (also written to out).
+
+    The trained default embedding model is kept while few documents changed (`embedder.retrain_share`);
+    `retrain` trains it anew (and so re-embeds everything).
 
     Raises knowledge.corpus.InvalidCorpus (every error listed) for an invalid knowledge directory.
     """
@@ -78,7 +81,7 @@ def build_index(corpus: Path, out: Path, cfg: Config, log: Log = print, progress
     corpus_fp, settings_fp = corpus_fingerprint(sources), settings_fingerprint(cfg)
     model, drop_in = model_dir(cfg)
     out = Path(out)
-    if not force and up_to_date(out, corpus_fp, settings_fp, model):
+    if not force and not retrain and up_to_date(out, corpus_fp, settings_fp, model):
         manifest = F.read_manifest(out)
         if manifest.get("search") != cfg.search:
             F.write_json(out / F.MANIFEST, {**manifest, "search": cfg.search})
@@ -89,4 +92,4 @@ def build_index(corpus: Path, out: Path, cfg: Config, log: Log = print, progress
     from index_builder.steps import run_build  # heavy imports (torch, faiss) only when building
 
     return run_build(sources, out, cfg, timer, {"corpus_fingerprint": corpus_fp, "settings_fingerprint": settings_fp},
-                     model, drop_in, log, progress)
+                     model, drop_in, log, progress, retrain)

@@ -1,4 +1,4 @@
-"""`python -m index_builder build [--corpus DIR|FILE.jsonl] [--out DIR] [--config FILE] [--force]`."""
+"""`python -m index_builder build [--corpus DIR|FILE.jsonl] [--out DIR] [--config FILE] [--force] [--retrain]`."""
 
 from __future__ import annotations
 
@@ -38,6 +38,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="index directory (default var/index)")
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     parser.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
+    parser.add_argument("--retrain", action="store_true",
+                        help="train the default embedding model anew (it is kept while few documents change)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     cfg = load_config(args.config)
@@ -46,7 +48,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     from index_builder.builder import build_index
 
     try:
-        report = build_index(Path(corpus), Path(out), cfg, progress=not args.quiet, force=args.force)
+        report = build_index(Path(corpus), Path(out), cfg, progress=not args.quiet, force=args.force,
+                             retrain=args.retrain)
     except InvalidCorpus as exc:
         print(f"refusing to build: {len(exc.errors)} error(s) in {corpus}", file=sys.stderr)
         for err in exc.errors:

@@ -33,7 +33,7 @@ from index_builder.versions import TRAIN_VERSION
 from knowledge.records import Chunk
 
 STAMP = "training.json"
-_UNHASHED = ("model", "train_dir", "threads")
+_UNHASHED = ("model", "train_dir", "threads", "retrain_share")
 
 
 @dataclass(frozen=True)
@@ -134,18 +134,55 @@ def save_model(tokenizer: Any, weights: np.ndarray, path: Path, stamp: Dict[str,
     tmp.rename(path)
 
 
+def document_keys(chunks: Sequence[Chunk]) -> Dict[str, str]:
+    """A hash of each document's indexed text: what the model was trained on, document by document."""
+    texts: Dict[str, List[str]] = {}
+    for c in chunks:
+        texts.setdefault(c.doc_id, []).append(c.indexed_text())
+    return {d: hashlib.sha256("\x00".join(t).encode("utf-8")).hexdigest() for d, t in texts.items()}
+
+
+def changed_share(before: Dict[str, str], now: Dict[str, str]) -> float:
+    """Share of documents added, removed or edited between two sets of document keys."""
+    changed = sum(1 for d, k in now.items() if before.get(d) != k) + sum(1 for d in before if d not in now)
+    return changed / max(len(now), len(before), 1)
+
+
+def _hashed(settings: Dict[str, Any]) -> Dict[str, Any]:
+    return {k: v for k, v in settings.items() if k not in _UNHASHED}
+
+
 def ensure_model(path: Path, chunks: Sequence[Chunk], words: Sequence[List[str]], sources: Sequence[Source],
-                 settings: Dict[str, Any], log: Callable[[str], None] = print, progress: bool = True) -> TrainResult:
-    """Train into `path` unless the model there was trained on exactly this data with these settings."""
+                 settings: Dict[str, Any], log: Callable[[str], None] = print, progress: bool = True,
+                 retrain: bool = False) -> TrainResult:
+    """Train into `path` unless the model there can serve this corpus.
+
+    The model there serves when it was trained on exactly this data with these settings, or — unless
+    `retrain` — when it was trained with these settings and at most `retrain_share` of the documents
+    changed since: the model stays fixed, so an incremental build re-embeds only the changed documents
+    (their new words reach the dense side at the next retraining; BM25 has them at once).
+    """
     import torch
 
     start = time.time()
     texts = [c.indexed_text() for c in chunks]
+    keys = document_keys(chunks)
+    old = stamp_of(path)
+    usable = old is not None and (Path(path) / "modules.json").is_file() and old.get("version") == TRAIN_VERSION \
+        and old.get("settings") == _hashed(settings)
+    if usable and old is not None and not retrain:
+        share = changed_share(old.get("doc_keys") or {}, keys)
+        limit = float(settings.get("retrain_share", 0.2))
+        if share <= limit:
+            if share > 0:
+                log(f"embedding model kept: {share:.0%} of the documents changed since it was trained "
+                    f"(retrained above {limit:.0%}, or with --retrain)")
+            return TrainResult(Path(path), str(old["fingerprint"]), False, time.time() - start,
+                               int(old.get("pairs", 0)), int(old.get("vocab", 0)))
     vocab = vocabulary(words, texts, int(settings.get("min_word_count", 2)))
     pairs = make_pairs(chunks, sources, int(settings.get("seed", 13)), int(settings.get("max_pairs", 60000)),
                        ask_rate=float(settings.get("ask_rate", 0.0)))
     fp = fingerprint(settings, vocab, texts, pairs)
-    old = stamp_of(path)
     if old and old.get("fingerprint") == fp and (Path(path) / "modules.json").is_file():
         return TrainResult(Path(path), fp, False, time.time() - start, len(pairs), len(vocab))
     log(f"training the embedding model: {len(pairs)} pairs, vocabulary {len(vocab)}")
@@ -157,8 +194,8 @@ def ensure_model(path: Path, chunks: Sequence[Chunk], words: Sequence[List[str]]
         torch.set_num_threads(threads)
     seconds = time.time() - start
     save_model(tokenizer, weights, path, {"fingerprint": fp, "version": TRAIN_VERSION, "pairs": len(pairs), "vocab": len(vocab),
-                              "chunks": len(texts), "seconds": round(seconds, 1),
-                              "settings": {k: v for k, v in settings.items() if k not in _UNHASHED}})
+                              "chunks": len(texts), "seconds": round(seconds, 1), "settings": _hashed(settings),
+                              "doc_keys": keys})
     return TrainResult(Path(path), fp, True, time.time() - start, len(pairs), len(vocab))
 
 

@@ -101,12 +101,12 @@ def swap_in(work: Path, out: Path) -> None:
 
 
 def run_build(sources: List[Source], out: Path, cfg: Config, timer: Timer, fps: Dict[str, str], model: Path,
-              drop_in: bool, log: Log, progress: bool) -> Dict[str, Any]:
+              drop_in: bool, log: Log, progress: bool, retrain: bool = False) -> Dict[str, Any]:
     work = out.with_name(out.name + f".building-{os.getpid()}")
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
-        report = _build(sources, out, work, cfg, timer, fps, model, drop_in, log, progress)
+        report = _build(sources, out, work, cfg, timer, fps, model, drop_in, log, progress, retrain)
         swap_in(work, out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -114,7 +114,7 @@ def run_build(sources: List[Source], out: Path, cfg: Config, timer: Timer, fps: 
 
 
 def _build(sources: List[Source], out: Path, work: Path, cfg: Config, timer: Timer, fps: Dict[str, str],
-           model: Path, drop_in: bool, log: Log, progress: bool) -> Dict[str, Any]:
+           model: Path, drop_in: bool, log: Log, progress: bool, retrain: bool = False) -> Dict[str, Any]:
     terms: Set[str] = set()
     for s in sources:
         if s.document is not None:
@@ -135,7 +135,7 @@ def _build(sources: List[Source], out: Path, work: Path, cfg: Config, timer: Tim
         if model_fp is None:
             raise FileNotFoundError(f"embedder.model {model} is not a sentence-transformers model directory")
     else:
-        trained = ensure_model(model, chunks, chunk_words, sources, cfg.embedder, log, progress)
+        trained = ensure_model(model, chunks, chunk_words, sources, cfg.embedder, log, progress, retrain)
         model_fp = trained.fingerprint
     timer.lap("train")
     embedder = load_embedder(model)

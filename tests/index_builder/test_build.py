@@ -54,13 +54,44 @@ def test_incremental_rebuild_reembeds_only_the_changed_document(tmp_path, built)
             assert np.array_equal(vector, before[chunk_id])
 
 
-def test_changed_corpus_retrains_the_default_model(tmp_path, built):
-    root, _ = built
+def _default_model_index(tmp_path, **embedder):
+    """A corpus copy indexed with the trained default model (not a drop-in), and its config."""
     corpus = copy_corpus(tmp_path / "corpus")
-    path = corpus / "enterprise" / "ENT-101.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("奖励10万元", "奖励12万元"), encoding="utf-8")
-    report = build_index(corpus, tmp_path / "index", tiny_config(tmp_path / "embedder"), progress=False)
-    assert report["model"]["trained"]
+    cfg = tiny_config(tmp_path / "embedder", **({"embedder": embedder} if embedder else {}))
+    first = build_index(corpus, tmp_path / "index", cfg, progress=False)
+    assert first["model"]["trained"] and len(first["embedded_docs"]) == 5
+    return corpus, cfg
+
+
+def _edit(corpus, name="ENT-101.yaml", old="奖励10万元", new="奖励12万元"):
+    path = next(corpus.rglob(name))
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_default_model_is_kept_and_only_the_changed_document_reembedded(tmp_path):
+    corpus, cfg = _default_model_index(tmp_path)
+    stamp = (tmp_path / "embedder" / "training.json").read_bytes()
+    _edit(corpus)  # one document of five: 20%, at the default retrain_share
+    second = build_index(corpus, tmp_path / "index", cfg, progress=False)
+    assert not second["model"]["trained"]
+    assert second["embedded_docs"] == ["ENT-101"] and second["reused_docs"] == 4
+    assert (tmp_path / "embedder" / "training.json").read_bytes() == stamp
+
+
+def test_default_model_is_retrained_when_many_documents_change(tmp_path):
+    corpus, cfg = _default_model_index(tmp_path, retrain_share=0.1)
+    _edit(corpus)
+    second = build_index(corpus, tmp_path / "index", cfg, progress=False)
+    assert second["model"]["trained"] and len(second["embedded_docs"]) == 5
+
+
+def test_retrain_flag_trains_the_default_model_anew(tmp_path):
+    corpus, cfg = _default_model_index(tmp_path)
+    _edit(corpus)
+    second = build_index(corpus, tmp_path / "index", cfg, progress=False, retrain=True)
+    assert second["model"]["trained"] and len(second["embedded_docs"]) == 5
 
 
 def test_training_is_seeded_and_deterministic(tmp_path, built):
