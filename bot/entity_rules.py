@@ -9,9 +9,10 @@ other rules only remove or join what cannot be an entity. Pure functions: tested
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional
 
 from bot import patterns, ratings
+from bot.gazetteer import Gazetteer
 
 Entity = Dict[str, Any]
 
@@ -25,28 +26,6 @@ TIME_CHARS = re.compile(r"[年月日号天周季今明昨前后春夏秋冬期�
 NUMERAL = re.compile(r"[\d零〇一二两俩三四五六七八九十百千万亿半壹贰叁肆伍陆柒捌玖拾佰仟萬億]")
 NUMERIC = {"employees", "revenue", "rd_spend", "amount"}
 RATING_INTENTS = {"rate_service", "complain", "inform", "deny"}
-
-
-class Gazetteer:
-    """Longest-leftmost matching of known names, each with the value it resolves to."""
-
-    def __init__(self, names: Dict[str, str], min_length: int = 2) -> None:
-        self.names = {n: v for n, v in names.items() if len(n) >= min_length}
-        self.longest = max((len(n) for n in self.names), default=0)
-
-    def find(self, text: str) -> List[Tuple[int, int, str]]:
-        found: List[Tuple[int, int, str]] = []
-        i = 0
-        while i < len(text):
-            for length in range(min(self.longest, len(text) - i), 1, -1):
-                value = self.names.get(text[i:i + length])
-                if value is not None:
-                    found.append((i, i + length, value))
-                    i += length
-                    break
-            else:
-                i += 1
-        return found
 
 
 def _overlaps(a: Entity, start: int, end: int) -> bool:
@@ -84,7 +63,7 @@ def snap_policies(text: str, entities: List[Entity], names: Gazetteer, add_min_l
         if overlapping:
             start, end, value = max(overlapping, key=lambda h: h[1] - h[0])
             used.add((start, end))
-            out.append({**entity, "start": start, "end": end, "value": value, "snapped": True})
+            out.append({**entity, "start": start, "end": end, "value": value})
         else:
             out.append(entity)
     if add_missing:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Tuple
 
+from bot.gazetteer import Gazetteer
+
 LEVELS = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
 
 EXPRESSIONS: Dict[str, Tuple[str, ...]] = {
@@ -34,23 +36,13 @@ SCORE_LEVEL = {"10": 0, "十": 0, "5": 0, "五": 0, "4": 1, "四": 1, "3": 2, "�
 # a lexicon word that is part of another phrase: 不好意思, 一般来说, 还行吗
 NOT_A_RATING = re.compile(r"^(意思|来说|情况|要|需要|多久|几天|多少|是|都|吗|不)")
 
-_BY_EXPRESSION = {text: level for level, texts in EXPRESSIONS.items() for text in texts}
-_LONGEST = max(len(text) for text in _BY_EXPRESSION)
+_LEXICON = Gazetteer({text: level for level, texts in EXPRESSIONS.items() for text in texts},
+                     accept=lambda rest: not NOT_A_RATING.match(rest))
 
 
 def find(text: str) -> List[Tuple[int, int, str]]:
     """(start, end, level) of every rating expression in `text`, longest match first, no overlaps."""
-    found: List[Tuple[int, int, str]] = []
-    i = 0
-    while i < len(text):
-        for length in range(min(_LONGEST, len(text) - i), 0, -1):
-            level = _BY_EXPRESSION.get(text[i:i + length])
-            if level and not NOT_A_RATING.match(text[i + length:]):
-                found.append((i, i + length, level))
-                i += length
-                break
-        else:
-            i += 1
+    found = _LEXICON.find(text)
     for match in SCORE.finditer(text):
         if not any(s < match.end() and match.start() < e for s, e, _ in found):
             found.append((match.start(), match.end(), LEVELS[SCORE_LEVEL[match.group(1)]]))

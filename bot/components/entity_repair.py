@@ -21,6 +21,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import entity_rules
+from bot.gazetteer import Gazetteer
 
 DOC_ID = re.compile(r"^[A-Z]{3}-\d{3}$")
 
@@ -67,7 +68,7 @@ class EntityRepair(GraphComponent):
                  names: Optional[Dict[str, str]] = None) -> None:
         self._config = {**self.get_default_config(), **config}
         self._storage, self._resource = model_storage, resource
-        self._names = entity_rules.Gazetteer(names or {})
+        self._names = Gazetteer(names or {})
 
     @classmethod
     def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -76,7 +77,7 @@ class EntityRepair(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         names = mention_names(policy_names(training_data))
-        self._names = entity_rules.Gazetteer(names)
+        self._names = Gazetteer(names)
         with self._storage.write_to(self._resource) as folder:
             (folder / "policy_names.json").write_text(json.dumps(names, ensure_ascii=False), encoding="utf-8")
         return self._resource
@@ -99,8 +100,6 @@ class EntityRepair(GraphComponent):
             intent = (message.get(INTENT) or {}).get("name")
             entities = entity_rules.repair(text, [dict(e) for e in message.get(ENTITIES, [])], intent, self._names,
                                            add_policies=bool(self._config["add_policies"]))
-            for entity in entities:
-                entity.pop("snapped", None)
             message.set(ENTITIES, entities, add_to_output=True)
         return messages
 

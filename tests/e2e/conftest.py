@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import urllib.request
 import uuid
 from typing import Callable, Iterator, List
@@ -11,12 +10,7 @@ from typing import Callable, Iterator, List
 import pytest
 
 from policybot.supervisor import Stack, prepare
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.ports import free_port
 
 
 @pytest.fixture(scope="session")
