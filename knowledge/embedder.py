@@ -18,6 +18,8 @@ from typing import Any, List, Protocol, Sequence
 
 import numpy as np
 
+from knowledge.simplified import to_simplified
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -27,6 +29,11 @@ class Embedder(Protocol):
     dim: int
 
     def encode(self, texts: Sequence[str], batch_size: int = 256, progress: bool = False) -> np.ndarray: ...
+
+
+def _simplified(texts: Sequence[str]) -> List[str]:
+    """What every encoder sees: the corpus and the trained vocabulary are in simplified characters."""
+    return [to_simplified(t) for t in texts]
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
@@ -51,7 +58,7 @@ class StaticEncoder:
     def encode(self, texts: Sequence[str], batch_size: int = 256, progress: bool = False) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), 4096):
-            encodings = self.tokenizer.encode_batch(list(texts[start : start + 4096]), add_special_tokens=False)
+            encodings = self.tokenizer.encode_batch(_simplified(texts[start : start + 4096]), add_special_tokens=False)
             for i, enc in enumerate(encodings):
                 if enc.ids:
                     out[start + i] = self.weights[enc.ids].mean(axis=0)
@@ -72,7 +79,7 @@ class TransformerEncoder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
-            vectors: Any = self.model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+            vectors: Any = self.model.encode(_simplified(texts), batch_size=batch_size, normalize_embeddings=True,
                                              convert_to_numpy=True, show_progress_bar=progress)
         return _unit(np.asarray(vectors, dtype=np.float32))
 

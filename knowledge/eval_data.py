@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import List, Mapping, Optional, Sequence, Set
 
@@ -34,6 +34,15 @@ def load_queries(path: Path) -> List[Query]:
     if not out:
         raise ValueError(f"{path}: no queries")
     return out
+
+
+def in_traditional(queries: Sequence[Query]) -> List[Query]:
+    """The same queries written in traditional characters (OpenCC s2t): how people in Hong Kong, Macao and
+    Taiwan would type them. Answers stay as they are: they are spans of the (simplified) corpus."""
+    import opencc
+
+    conv = opencc.OpenCC("s2t.json")
+    return [replace(q, query=str(conv.convert(q.query))) for q in queries]
 
 
 def relevant_passages(query: Query, chunks_by_doc: Mapping[str, Sequence[Chunk]], texts: Mapping[str, str]) -> Set[str]:

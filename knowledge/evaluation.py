@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-from knowledge.eval_data import Query, load_queries, relevant_passages
+from knowledge.eval_data import Query, in_traditional, load_queries, relevant_passages
 from knowledge.eval_metrics import mean_metrics, percentile, query_metrics, unique
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +73,8 @@ def table(results: Dict[str, Dict[str, Any]]) -> str:
 
 
 def evaluate(corpus: Path, queries_path: Path, index_dir: Optional[Path] = None, config: Optional[Path] = None,
-             modes: Sequence[str] = MODES, log: Callable[[str], None] = print) -> Dict[str, Any]:
+             modes: Sequence[str] = MODES, log: Callable[[str], None] = print,
+             traditional: bool = False) -> Dict[str, Any]:
     from index_builder.builder import build_index
     from index_builder.config import load_config
     from index_builder.sources import load_sources
@@ -82,6 +83,8 @@ def evaluate(corpus: Path, queries_path: Path, index_dir: Optional[Path] = None,
     from knowledge.index import load_index
 
     queries = load_queries(queries_path)
+    if traditional:
+        queries = in_traditional(queries)
     base = index_dir or eval_dir(corpus)
     cfg = load_config(config, {"embedder": {"train_dir": str(base / "embedder")}})
     report = build_index(corpus, base / "index", cfg, log=log, progress=sys.stderr.isatty())
@@ -106,7 +109,7 @@ def evaluate(corpus: Path, queries_path: Path, index_dir: Optional[Path] = None,
         search(queries[0].query)
     texts_of = [c.text for c in index.chunks]
     results = {m: run_mode(searches[m], queries, chunk_doc, chunk_ids, passages, texts_of) for m in modes}
-    return {"corpus": str(corpus), "queries": str(queries_path), "n_docs": len(index.docs),
+    return {"corpus": str(corpus), "queries": str(queries_path), "traditional": traditional, "n_docs": len(index.docs),
             "n_chunks": len(index.chunks), "n_queries": len(queries), "n_with_answer": len(passages),
             "build": {"skipped": report.get("skipped"), "total_seconds": report.get("total_seconds"),
                       "chunks": report.get("chunks")},
@@ -120,18 +123,21 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--index-dir", type=Path, default=None, help="where the index and model go (default var/eval/...)")
     parser.add_argument("--config", type=Path, default=None, help="index_builder config (default index_builder/config.yml)")
     parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--traditional", action="store_true",
+                        help="ask every query in traditional characters (OpenCC s2t) instead")
     parser.add_argument("--json", action="store_true", help="end with one JSON line of every figure")
     args = parser.parse_args(argv)
     from knowledge.corpus import InvalidCorpus
 
     try:
         out = evaluate(args.corpus, args.queries, args.index_dir, args.config, [m for m in args.modes.split(",") if m],
-                       log=lambda s: print(s, file=sys.stderr))
+                       log=lambda s: print(s, file=sys.stderr), traditional=args.traditional)
     except (InvalidCorpus, ValueError, FileNotFoundError) as exc:
         print(f"eval retrieval: {exc}", file=sys.stderr)
         return 1
     print(f"{out['corpus']}: {out['n_docs']} documents, {out['n_chunks']} chunks; {out['queries']}: "
-          f"{out['n_queries']} queries, {out['n_with_answer']} with an answer (dev figures)")
+          f"{out['n_queries']} queries{' in traditional characters' if args.traditional else ''}, "
+          f"{out['n_with_answer']} with an answer (dev figures)")
     print(table(out["results"]))
     if args.json:
         print(json.dumps(out, ensure_ascii=False))

@@ -15,6 +15,8 @@ from typing import Iterable, List, Optional
 
 import jieba
 
+from knowledge.simplified import to_simplified
+
 jieba.setLogLevel(60)
 
 _SPACE = re.compile(r"\s+")
@@ -38,8 +40,8 @@ def strip_question_words(text: str) -> str:
 
 
 def normalise(text: str) -> str:
-    """NFKC (full-width digits and letters to half-width), lower case, single spaces."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip().lower()
+    """NFKC (full-width digits and letters to half-width), simplified characters, lower case, single spaces."""
+    return _SPACE.sub(" ", to_simplified(unicodedata.normalize("NFKC", text))).strip().lower()
 
 
 def char_bigrams(text: str) -> List[str]:

@@ -71,3 +71,16 @@ def test_index_refuses_a_model_retrained_since(fixture_index, tmp_path):
     (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(ValueError, match="retrained"):
         load_index(copy)
+
+
+@pytest.mark.parametrize("simplified, traditional", [
+    ("硕士毕业来深圳租房补贴多少钱", "碩士畢業來深圳租房補貼多少錢"),
+    ("高新技术企业认定有什么奖励？", "高新技術企業認定有什麼獎勵？"),
+    ("租房提取公积金要租房合同吗？", "租房提取公積金要租房合同嗎？"),
+])
+def test_questions_in_traditional_characters_find_the_same_passages(kb, simplified, traditional):
+    same = kb.ask(simplified)
+    trad = kb.ask(traditional)
+    assert trad.hits and [h.chunk_id for h in trad.hits] == [h.chunk_id for h in same.hits]
+    assert (trad.faq is None) == (same.faq is None)
+    assert trad.faq is None or trad.faq.answer == same.faq.answer
