@@ -2,6 +2,9 @@
 
 from pathlib import Path
 
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+
 from bot.components.entity_dedup import deduplicate
 from bot.components.quantity_extractor import QuantityExtractor
 from bot.components.tokenizer import ZhTokenizer, is_noise
@@ -55,3 +58,15 @@ def test_dictionary_is_part_of_the_fingerprint(tmp_path: Path) -> None:
     (tmp_path / "dict.txt").write_text("高企奖励 1000\n专精特新 1000\n", encoding="utf-8")
     after = ZhTokenizer.fingerprint_addon({"dictionary_path": str(tmp_path)})
     assert before and after and before != after
+
+
+def test_traditional_characters_are_read_as_simplified_with_offsets_kept() -> None:
+    tokenizer = ZhTokenizer(ZhTokenizer.get_default_config(), None, None)  # type: ignore[arg-type]
+    original = "請問專精特新企業獎勵多少"
+    message = Message(data={TEXT: original})
+    tokens = tokenizer.tokenize(message, TEXT)
+    assert message.get(TEXT) == "请问专精特新企业奖励多少"
+    assert "".join(t.text for t in tokens) == message.get(TEXT)
+    assert all(message.get(TEXT)[t.start:t.end] == t.text for t in tokens)
+    simplified = Message(data={TEXT: "请问专精特新企业奖励多少"})
+    assert [t.text for t in tokenizer.tokenize(simplified, TEXT)] == [t.text for t in tokens]
