@@ -40,7 +40,8 @@ def model_fingerprint() -> str:
     inputs = [paths.CONFIG, paths.DOMAIN, paths.NLU_DATA, paths.GENERATED_NLU, paths.JIEBA_DICT,
               paths.ROOT / "bot" / "components",
               # modules the components import
-              *(paths.ROOT / "bot" / f"{m}.py" for m in ("quantities", "ratings", "entity_rules", "patterns", "gazetteer"))]
+              *(paths.ROOT / "bot" / f"{m}.py" for m in ("quantities", "ratings", "entity_rules", "patterns", "gazetteer")),
+              paths.ROOT / "knowledge" / "simplified.py"]
     return fingerprint(inputs, paths.ROOT, extra=f"rasa {rasa.__version__}", suffixes=(".yml", ".yaml", ".py", ".txt", ""))
 
 

@@ -5,6 +5,7 @@ from knowledge.textproc import normalise
 def test_traditional_characters_become_simplified():
     assert to_simplified("專精特新中小企業有什麼資助？") == "专精特新中小企业有什么资助？"
     assert to_simplified("我想辦理居住證，後來怎麼領") == "我想办理居住证，后来怎么领"
+    assert to_simplified("衞生署綫上辦理") == "卫生署线上办理"  # Hong Kong variants
 
 
 def test_simplified_and_ascii_text_are_unchanged():
