@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
-from typing import List, Mapping, Optional, Sequence, Set
+from typing import Any, List, Mapping, Optional, Sequence, Set
 
 from knowledge.faq import bigram_set
 from knowledge.records import Chunk
@@ -36,13 +37,23 @@ def load_queries(path: Path) -> List[Query]:
     return out
 
 
-def in_traditional(queries: Sequence[Query]) -> List[Query]:
-    """The same queries written in traditional characters (OpenCC s2t): how people in Hong Kong, Macao and
-    Taiwan would type them. Answers stay as they are: they are spans of the (simplified) corpus."""
+@lru_cache(maxsize=1)
+def _s2t() -> Any:
     import opencc
 
-    conv = opencc.OpenCC("s2t.json")
-    return [replace(q, query=str(conv.convert(q.query))) for q in queries]
+    return opencc.OpenCC("s2t.json")
+
+
+def traditional(text: str) -> str:
+    """`text` in traditional characters (OpenCC s2t), as people in Hong Kong, Macao and Taiwan type it; the
+    text itself when the conversion would change its length (annotated spans must stay valid)."""
+    out = str(_s2t().convert(text))
+    return out if len(out) == len(text) else text
+
+
+def in_traditional(queries: Sequence[Query]) -> List[Query]:
+    """The same queries in traditional characters. Answers stay: they are spans of the (simplified) corpus."""
+    return [replace(q, query=traditional(q.query)) for q in queries]
 
 
 def relevant_passages(query: Query, chunks_by_doc: Mapping[str, Sequence[Chunk]], texts: Mapping[str, str]) -> Set[str]:

@@ -129,9 +129,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--json", action="store_true", help="end with one JSON line of all figures")
     parser.add_argument("--disable", action="append", default=[], choices=sorted(ABLATABLE),
                         help="switch a component off at inference (ablation); may be repeated")
+    parser.add_argument("--traditional", action="store_true",
+                        help="score every example written in traditional characters (OpenCC s2t) instead")
     args = parser.parse_args(argv)
     disable(args.disable)
     examples = load_examples(args.data)
+    if args.traditional:
+        from knowledge.eval_data import traditional
+
+        examples = [(traditional(text), intent, spans) for text, intent, spans in examples]
     if not examples:
         print(f"no examples in {args.data}")
         return 2
@@ -142,6 +148,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.json:
         summary = {k: v for k, v in report.items() if k not in ("per_label", "errors")}
         summary["disabled"] = args.disable
+        summary["traditional"] = args.traditional
         summary["per_intent_f1"] = {k: round(v["f1"], 4) for k, v in report["per_label"].items()}
         print(json.dumps(summary, ensure_ascii=False))
     return 0

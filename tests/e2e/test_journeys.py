@@ -26,6 +26,15 @@ def test_question_then_follow_up_keeps_the_document(chat: Chat) -> None:
     assert "材料" in text_of(follow) or "i龙岗" in text_of(follow)
 
 
+def test_question_in_traditional_characters_gets_the_same_answer(chat: Chat) -> None:
+    """A Hong Kong or Taiwan resident types 繁體字: same intent, same cited document, a simplified reply."""
+    first = chat("高新技術企業認定有什麼獎勵？")
+    assert "ENT-056" in cited(first), first
+    assert "10万元" in text_of(first)
+    follow = chat("那需要準備什麼材料？")
+    assert cited(follow) == ["ENT-056"], follow
+
+
 def test_enterprise_matched_applied_and_approved_in_six_turns(chat: Chat) -> None:
     turns = 0
 

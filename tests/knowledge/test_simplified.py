@@ -23,3 +23,11 @@ def test_offsets_are_kept_so_spans_map_back():
 
 def test_normalise_folds_width_script_and_case():
     assert normalise("ＵＳＣＣ　高新技術企業") == "uscc 高新技术企业"
+
+
+def test_evaluation_sets_convert_to_traditional_and_back():
+    from knowledge.eval_data import traditional
+
+    for text in ("专精特新企业奖励多少", "我想办理居住证，后来怎么领", "高新技术企业认定有什么奖励？"):
+        trad = traditional(text)
+        assert trad != text and len(trad) == len(text) and to_simplified(trad) == text
