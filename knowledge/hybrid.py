@@ -1,6 +1,12 @@
 """The FAISS + BM25 retriever: passage BM25, a document-level BM25 prior, dense cosine, fused.
 
     hybrid = w_bm25 * bm25(chunk) / max + w_doc * bm25(document of chunk) / max + w_dense * cosine
+             + w_coverage * (share of the query's distinct character bigrams found in the chunk)
+
+The coverage term is the coordination factor of Lucene's classic similarity: BM25 adds up what each
+matched term is worth, coverage says how much of the question the passage speaks to at all, so a
+passage that repeats a few strong words (the issuer's name in an introduction) does not outrank the one
+that holds most of the question's phrases.
 
 (`fusion: rrf` fuses the three rankings instead). `mode` selects the lexical part alone ("bm25") or the
 dense part alone ("dense") for evaluation. Filters restrict every part to the allowed documents. A hit
@@ -24,7 +30,7 @@ class HybridRetriever:
     def __init__(self, index: LoadedIndex, settings: Optional[Dict[str, Any]] = None):
         self.index = index
         self.settings = {**index.settings, **(settings or {})}
-        self.weights = dict(self.settings.get("weights") or {"bm25": 1.0, "doc": 0.5, "dense": 0.2})
+        self.weights = dict(self.settings.get("weights") or {"bm25": 1.0, "doc": 0.5, "dense": 0.2, "coverage": 2.0})
 
     def search(self, query: str, k: int = 5, filters: Optional[Filters] = None) -> List[Hit]:
         return self.search_ex(query, k, filters)
@@ -44,6 +50,9 @@ class HybridRetriever:
             parts["bm25"] = max_normalised(raw, allowed)
             doc_allowed = None if allowed is None else idx.doc_mask(Filters.of(filters))
             parts["doc"] = max_normalised(idx.lexical_docs.scores(tokens), doc_allowed)[idx.chunk_doc]
+            grams = idx.analyzer.distinct_bigrams(query)
+            if grams and self.weights.get("coverage"):
+                parts["coverage"] = idx.lexical_chunks.matched(grams) / len(grams)
         dense_rows = np.zeros(0, dtype=np.int64)
         if mode != "bm25":
             vector = idx.embedder.encode([query])[0]

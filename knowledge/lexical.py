@@ -60,6 +60,14 @@ class LexicalIndex:
         weights = np.concatenate([self.data[a:e] for a, e in spans])
         return np.bincount(rows, weights=weights, minlength=self.size).astype(np.float32)
 
+    def matched(self, tokens: Sequence[str]) -> np.ndarray:
+        """float32 per item: how many of the distinct `tokens` occur in it (the coordination level)."""
+        ids = sorted({self.vocab[t] for t in tokens if t in self.vocab})
+        if not ids:
+            return np.zeros(self.size, dtype=np.float32)
+        rows = np.concatenate([self.indices[self.indptr[i] : self.indptr[i + 1]] for i in ids])
+        return np.bincount(rows, minlength=self.size).astype(np.float32)
+
     def save(self, path: Path) -> None:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)

@@ -47,7 +47,8 @@ def bm25_brute_force(query: Sequence[str], docs: Sequence[Sequence[str]], k1: fl
 class InMemoryRetriever:
     """Brute-force BM25 (+ optional dense cosine from `embed`) over chunks held in memory.
 
-    Same fusion as the FAISS retriever without the document prior; for tests and small fixtures.
+    Same fusion as the FAISS retriever (bigram coverage included) without the document prior; for tests
+    and small fixtures.
     """
 
     def __init__(self, chunks: Sequence[Chunk], docs: Sequence[DocMeta], analyzer: Optional[Analyzer] = None,
@@ -60,7 +61,7 @@ class InMemoryRetriever:
         self.embed = embed
         self.vectors = embed([c.indexed_text() for c in self.chunks]) if embed and self.chunks else None
         self.k1, self.b = k1, b
-        self.weights = weights or {"bm25": 1.0, "dense": 0.2}
+        self.weights = weights or {"bm25": 1.0, "dense": 0.2, "coverage": 2.0}
 
     def search(self, query: str, k: int = 5, filters: Optional[Filters] = None) -> List[Hit]:
         filters = Filters.of(filters)
@@ -70,6 +71,9 @@ class InMemoryRetriever:
             return []
         lexical = bm25_brute_force(self.analyzer.tokens(query), self.tokens, self.k1, self.b)
         parts = {"bm25": max_normalised(lexical, allowed)}
+        grams = self.analyzer.distinct_bigrams(query)
+        if grams and self.weights.get("coverage"):
+            parts["coverage"] = np.array([len(set(grams) & set(t)) / len(grams) for t in self.tokens])
         if self.embed is not None and self.vectors is not None:
             parts["dense"] = self.vectors @ self.embed([query])[0]
         fused = weighted(parts, self.weights)

@@ -99,6 +99,10 @@ class Analyzer:
                 return self.tokens(stripped)
         return self.tokens(text)
 
+    def distinct_bigrams(self, text: str) -> List[str]:
+        """The character bigrams of a query, each once (empty when the index has no bigrams)."""
+        return sorted(set(char_bigrams(normalise(text)))) if self.use_bigrams else []
+
     def tokens_many(self, texts: Iterable[str]) -> List[List[str]]:
         return [self.tokens(t) for t in texts]
 

@@ -36,3 +36,14 @@ def test_unknown_query_scores_zero_and_saves_and_loads(tmp_path):
     index.save(tmp_path / "bm25")
     again = LexicalIndex.load(tmp_path / "bm25")
     np.testing.assert_allclose(again.scores(["t1", "t2"]), index.scores(["t1", "t2"]))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_coordination_counts_equal_brute_force(seed):
+    docs = corpus(seed)
+    index = LexicalIndex.build(docs)
+    rng = random.Random(seed + 200)
+    for _ in range(20):
+        query = [rng.choice(VOCAB) for _ in range(rng.randint(1, 8))] + ["never-seen"]
+        want = [len(set(query) & set(d)) for d in docs]  # distinct query tokens present, repeats count once
+        np.testing.assert_array_equal(index.matched(query), np.array(want, dtype=np.float32))

@@ -43,3 +43,23 @@ def test_hybrid_modes_agree_with_their_parts(fixture_index):
     sims = vectors @ index.embedder.encode([query])[0]
     assert [h.chunk_id for h in dense] == [index.chunks[i].chunk_id for i in np.argsort(-sims, kind="stable")[:5]]
     assert retriever.search(query, 3)[0].doc_id == "ENT-101"
+
+
+def test_coverage_prefers_the_passage_that_speaks_to_the_whole_question():
+    """BM25 alone favours the introduction repeating the issuer's rare name; with coverage the passage that
+    holds most of the question (issuer, 线下业务, 联系电话) wins."""
+    from knowledge.records import Chunk, DocMeta
+    from knowledge.retriever import InMemoryRetriever
+
+    def chunk(n: int, text: str) -> Chunk:
+        return Chunk(chunk_id=f"D1#{n}", doc_id="D1", title="通知", heading="", article=f"第{n + 1}段", text=text)
+
+    doc = DocMeta(doc_id="D1", title="通知")
+    chunks = [chunk(0, "滨海新区中心支局坚决贯彻部署，滨海新区中心支局全力支持企业，滨海新区中心支局加强服务。"),
+              chunk(1, "线下业务抓紧办，可事先与新区中心支局联系，联系电话：66239199。")]
+    chunks += [chunk(n + 2, t) for n, t in enumerate(["各网点线下业务照常。", "咨询请拨联系电话。", "线下业务暂停一周。",
+                                                        "联系电话另行公布。", "复工企业名单已公布。"])]
+    query = "滨海新区中心支局线下业务联系电话"
+    plain = InMemoryRetriever(chunks, [doc], weights={"bm25": 1.0, "coverage": 0.0})
+    assert plain.search(query, 1)[0].chunk_id == "D1#0"
+    assert InMemoryRetriever(chunks, [doc]).search(query, 1)[0].chunk_id == "D1#1"
