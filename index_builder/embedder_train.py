@@ -67,7 +67,7 @@ def _embed(bag: Any, tokenizer: Any, texts: List[str]) -> Any:
     """Mean of token vectors per text (what StaticEmbedding computes), as a torch tensor."""
     import torch
 
-    ids = [e.ids for e in tokenizer.encode_batch([to_simplified(t) for t in texts], add_special_tokens=False)]
+    ids = [e.ids for e in tokenizer.encode_batch(texts, add_special_tokens=False)]
     offsets = torch.tensor(np.cumsum([0] + [len(i) for i in ids[:-1]]), dtype=torch.long)
     return bag(torch.tensor([t for i in ids for t in i], dtype=torch.long), offsets)
 
@@ -96,7 +96,10 @@ def train_static(texts: Sequence[str], vocab: List[str], pairs: Sequence[Pair], 
     torch.manual_seed(seed)
     rng = random.Random(seed)
     tokenizer = build_tokenizer(vocab)
-    ids = [e.ids for e in tokenizer.encode_batch([to_simplified(t) for t in texts], add_special_tokens=False)]
+    # Once, up front: the vocabulary is simplified, and so is what the encoder sees at search time.
+    texts = [to_simplified(t) for t in texts]
+    pairs = [Pair(to_simplified(p.query), p.chunk, to_simplified(p.drop)) for p in pairs]
+    ids = [e.ids for e in tokenizer.encode_batch(texts, add_special_tokens=False)]
     init = torch.from_numpy(lsa_vectors(ids, len(vocab), dim, seed))
     init[0] = 0.0  # [UNK] stays the zero vector: unknown text adds nothing to a sentence's direction
     bag = torch.nn.EmbeddingBag.from_pretrained(init, freeze=False, mode="mean", padding_idx=0)

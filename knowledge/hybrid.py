@@ -8,7 +8,7 @@ matched term is worth, coverage says how much of the question the passage speaks
 passage that repeats a few strong words (the issuer's name in an introduction) does not outrank the one
 that holds most of the question's phrases.
 
-(`fusion: rrf` fuses the three rankings instead). `mode` selects the lexical part alone ("bm25") or the
+(`fusion: rrf` fuses the parts' rankings instead). `mode` selects the lexical part alone ("bm25") or the
 dense part alone ("dense") for evaluation. Filters restrict every part to the allowed documents. A hit
 needs some lexical evidence (raw passage BM25 >= `min_bm25`) or a cosine of at least `min_dense`.
 """

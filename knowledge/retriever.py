@@ -58,6 +58,7 @@ class InMemoryRetriever:
         self.meta = {d.doc_id: d for d in docs}
         self.analyzer = analyzer or BigramAnalyzer()
         self.tokens = [self.analyzer.tokens(c.indexed_text()) for c in self.chunks]
+        self.token_sets = [set(t) for t in self.tokens]
         self.embed = embed
         self.vectors = embed([c.indexed_text() for c in self.chunks]) if embed and self.chunks else None
         self.k1, self.b = k1, b
@@ -73,7 +74,7 @@ class InMemoryRetriever:
         parts = {"bm25": max_normalised(lexical, allowed)}
         grams = self.analyzer.distinct_bigrams(query)
         if grams and self.weights.get("coverage"):
-            parts["coverage"] = np.array([len(set(grams) & set(t)) / len(grams) for t in self.tokens])
+            parts["coverage"] = np.array([len(present.intersection(grams)) / len(grams) for present in self.token_sets])
         if self.embed is not None and self.vectors is not None:
             parts["dense"] = self.vectors @ self.embed([query])[0]
         fused = weighted(parts, self.weights)
