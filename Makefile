@@ -6,6 +6,8 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 
 .PHONY: help setup system run chat test lint typecheck validate index train eval-retrieval eval-nlu eval-nlu-pipeline bench bench-full clean
 
+PACKAGES := policybot actions knowledge index_builder eligibility bot privacy idp
+
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
@@ -21,8 +23,9 @@ run: setup ## build what is stale, start all three services, print where to chat
 chat: ## chat in this terminal with the running assistant
 	@$(PY) -m policybot.cli chat
 
-test: setup system ## ruff, rasa data validate, then the whole pytest suite (starts its own servers)
+test: setup system ## ruff, mypy, rasa data validate, then the whole pytest suite (starts its own servers)
 	@$(PY) -m ruff check .
+	@$(PY) -m mypy $(PACKAGES)
 	@$(PY) -m policybot.prepare_data
 	@$(PY) -m rasa data validate --domain bot/domain --data nlu_data var/nlu_generated --config config.yml --fail-on-warnings
 	@$(PY) -m pytest
@@ -31,7 +34,7 @@ lint: setup ## ruff only
 	@$(PY) -m ruff check .
 
 typecheck: setup ## mypy over the packages
-	@$(PY) -m mypy policybot actions knowledge index_builder eligibility bot
+	@$(PY) -m mypy $(PACKAGES)
 
 validate: setup ## check every knowledge document against the schema
 	@$(PY) -m policybot.cli validate-knowledge

@@ -29,14 +29,15 @@ class ActionPrepareApplication(Action):
         if not policy_id:
             dispatcher.utter_message(text="请问您要申报哪一项政策？可以说政策名称，或先问“我能申请哪些补贴”。")
             return []
-        profile_id, events = await ensure_profile(tracker, dispatcher)
+        profile_id, events = await ensure_profile(tracker, dispatcher, resume="action_prepare_application")
         if not profile_id:
-            dispatcher.utter_message(text="申报需要先确认身份：请发送企业的统一社会信用代码（个人请发身份证号），"
-                                          "我会从数据账户自动填好表格。")
-            return [SlotSet("pending_application", policy_id)]
+            if not any(e.get("name") == "awaiting" for e in events):
+                dispatcher.utter_message(text="申报前需要先确认是您本人：请发送企业的统一社会信用代码（个人请发身份证号），"
+                                              "我会给数据账户登记的手机发验证码，验证后自动填好表格；也可以说“登录”。")
+            return [*events, SlotSet("pending_application", policy_id), SlotSet("resume_action", "action_prepare_application")]
         try:
             policy = await eligibility.get_policy(policy_id)
-            profile = await eligibility.get_profile(profile_id)
+            profile = await eligibility.get_profile(tracker.sender_id)
         except EligibilityError as exc:
             dispatcher.utter_message(text=exc.message)
             return []
@@ -92,7 +93,7 @@ class ActionSubmitApplication(Action):
             return [SlotSet("awaiting", None)]
         key = f"{tracker.sender_id}:{profile_id}:{policy_id}"
         try:
-            app = await eligibility.create_application(profile_id, policy_id, key, tracker.sender_id)
+            app = await eligibility.create_application(tracker.sender_id, policy_id, key)
         except EligibilityError as exc:
             existing = exc.details.get("application_id") if exc.code == "application_exists" else None
             if existing:
@@ -106,16 +107,19 @@ class ActionSubmitApplication(Action):
             dispatcher.utter_message(text=exc.message)
             return [SlotSet("awaiting", None)]
         status = app.get("status")
+        sms = "，请留意短信通知" if app.get("sms_queued") else ""
         if status == "approved":
             text = f"申报成功，已秒批通过！申请编号 {app['id']}。系统已按共享数据逐条核验全部条件，" \
-                   "资金将按规定拨付，请留意短信通知。"
+                   f"资金将按规定拨付{sms}。"
         else:
             try:
                 limit = (await eligibility.get_policy(policy_id)).get("time_limit") or "以主管部门最新通知为准"
             except EligibilityError:
                 limit = "以主管部门最新通知为准"
-            text = f"申报已提交，申请编号 {app['id']}，目前{STATUS_WORDS.get(str(status), '审核中')}。办理时限：{limit}。" \
-                   "有进展会通知您，也可以随时问我“申报进度”。"
+            reason = (app.get("rule_trail") or {}).get("reason") if app.get("handling") == "秒批" else None
+            why = f"{reason}" if reason else ""
+            text = f"申报已提交，申请编号 {app['id']}，目前{STATUS_WORDS.get(str(status), '审核中')}。{why}办理时限：{limit}。" \
+                   f"审核结果会发到消息{'和短信' if sms else ''}，也可以随时问我“申报进度”。"
         dispatcher.utter_message(text=text, json_message={"type": "application", "id": app["id"], "status": status})
         dispatcher.utter_message(text="请您为本次服务评价：", buttons=rating_buttons())
         return [SlotSet("awaiting", None), SlotSet("pending_application", None), SlotSet("last_application", app["id"])]
@@ -127,16 +131,15 @@ class ActionApplicationStatus(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[EventType]:
-        profile_id, events = await profile_or_ask(tracker, dispatcher, "请发送统一社会信用代码或身份证号，我帮您查申报进度。")
+        profile_id, events = await profile_or_ask(tracker, dispatcher, resume="action_application_status")
         if not profile_id:
-            return []
+            return events
         try:
-            apps = await eligibility.applications(profile_id)
+            answer = await eligibility.applications(tracker.sender_id)
         except EligibilityError as exc:
             dispatcher.utter_message(text=exc.message)
-            return []
-        if isinstance(apps, dict):
-            apps = apps.get("applications") or []
+            return events
+        apps = answer.get("applications") or []
         if not apps:
             dispatcher.utter_message(text="您目前没有申报记录。需要的话可以说“我能申请哪些补贴”。")
             return []

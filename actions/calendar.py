@@ -56,7 +56,8 @@ class ActionCalendar(Action):
             dispatcher.utter_message(text=exc.message)
             return []
         if not items:
-            dispatcher.utter_message(text="这段时间暂无已公布的申报窗口，具体以主管部门最新通知为准。可以说“订阅”，有新通知我第一时间告诉您。")
+            dispatcher.utter_message(text="这段时间暂无已公布的申报窗口，具体以主管部门最新通知为准。"
+                                          "可以说“订阅”，验证身份后，开始申报或截止前7天会短信提醒您。")
             return []
         dispatcher.utter_message(text="\n".join([head, *(_line(i) for i in items[:8])]),
                                  buttons=[{"title": "订阅申报提醒", "payload": "/subscribe"}])
@@ -73,15 +74,17 @@ class ActionSubscribe(Action):
         topic = str(mentioned_policy(tracker) or conversation.entity(tracker, "category")
                     or tracker.get_slot("current_policy") or "all")
         try:
-            sub = await eligibility.subscribe(tracker.sender_id, topic, tracker.get_slot("profile_id"))
+            sub = await eligibility.subscribe(tracker.sender_id, topic)
         except EligibilityError as exc:
             dispatcher.utter_message(text=_subscribe_failed(exc, topic))
             return []
         label = sub.get("label") or f"「{topic}」"
-        if sub.get("existing"):
-            dispatcher.utter_message(text=f"您已订阅过{label}的申报提醒，无需重复订阅。申报开始或即将截止时，会及时通知您。")
+        head = f"您已订阅过{label}的申报提醒，无需重复订阅。" if sub.get("existing") else f"已为您订阅{label}的申报提醒。"
+        if tracker.get_slot("profile_id"):
+            tail = "开始申报或截止前7天，会短信通知您在数据账户登记的手机。"
         else:
-            dispatcher.utter_message(text=f"已为您订阅{label}的申报提醒。相关政策开始申报或即将截止时，会第一时间通知您。")
+            tail = "提醒会以短信发到数据账户登记的手机，需要您先验证身份：说“登录”即可。"
+        dispatcher.utter_message(text=head + tail)
         return []
 
 

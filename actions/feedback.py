@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import conversation
 from actions.clients import eligibility
 from actions.clients.eligibility import EligibilityError
+from bot.identity_text import bank_account, one_time_code
 
 NOT_UNDERSTOOD = "抱歉，我没太明白您的意思。您可以换个说法，或者说“转人工”由工作人员为您解答。"
 APPLY_CANCELLED = "好的，已取消本次申报，您的信息不会提交。需要时随时说“一键申报”。"
@@ -44,8 +45,7 @@ class ActionRateService(Action):
             dispatcher.utter_message(text="请您为本次服务打个分：", buttons=rating_buttons())
             return []
         try:
-            result = await eligibility.rate(level, None, tracker.sender_id, tracker.get_slot("last_application"),
-                                            tracker.get_slot("profile_id"))
+            result = await eligibility.rate(level, None, tracker.sender_id, tracker.get_slot("last_application"))
         except EligibilityError as exc:
             dispatcher.utter_message(text=exc.message)
             return []
@@ -69,7 +69,7 @@ class ActionRatingReason(Action):
         reason = tracker.latest_message.get("text") or ""
         if ticket_id:
             try:
-                await eligibility.update_ticket(ticket_id, note=f"用户补充的不满意原因：{reason}")
+                await eligibility.update_ticket(tracker.sender_id, ticket_id, note=f"用户补充的不满意原因：{reason}")
             except EligibilityError as exc:
                 dispatcher.utter_message(text=exc.message)
                 return [SlotSet("awaiting", None)]
@@ -86,13 +86,14 @@ class ActionComplain(Action):
         try:
             ticket = await eligibility.open_ticket(tracker.sender_id,
                                                    "投诉：" + (tracker.latest_message.get("text") or ""),
-                                                   conversation.transcript(tracker), tracker.get_slot("profile_id"),
-                                                   contact=conversation.entity(tracker, "phone"))
+                                                   conversation.transcript(tracker),
+                                                   contact=conversation.entity(tracker, "phone"), kind="complaint")
         except EligibilityError as exc:
             dispatcher.utter_message(text=exc.message)
             return []
         dispatcher.utter_message(
-            text=f"非常抱歉给您带来不便。您的意见已登记，工单号 {ticket['id']}，工作人员会在5个工作日内回访处理。")
+            text=f"非常抱歉给您带来不便。您的意见已登记，工单号 {ticket['id']}，工作人员会在{ticket['due_date']}前回访处理"
+                 "（5个工作日内）。")
         return [SlotSet("last_ticket", ticket["id"])]
 
 
@@ -104,7 +105,7 @@ class ActionHandoff(Action):
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         try:
             ticket = await eligibility.open_ticket(tracker.sender_id, conversation.summary(tracker),
-                                                   conversation.transcript(tracker), tracker.get_slot("profile_id"),
+                                                   conversation.transcript(tracker),
                                                    contact=conversation.entity(tracker, "phone"))
         except EligibilityError as exc:
             dispatcher.utter_message(text=exc.message + " 您也可以直接拨打12345热线。")
@@ -124,6 +125,12 @@ class ActionFallback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        # the code or the account the assistant is waiting for, read by the model as something else
+        text = tracker.latest_message.get("text") or ""
+        if tracker.get_slot("awaiting") == "otp_code" and one_time_code(text):
+            return [FollowupAction("action_verify_code")]
+        if tracker.get_slot("awaiting") == "grant_account" and bank_account(text):
+            return [FollowupAction("action_confirm_grant")]
         count = conversation.fallbacks_in_a_row(tracker)
         if count >= 2:
             dispatcher.utter_message(text="抱歉，我还是没能理解您的问题。要不要为您转人工服务？",
@@ -154,5 +161,8 @@ class ActionDecline(Action):
         if awaiting == "apply_confirm":
             dispatcher.utter_message(text=APPLY_CANCELLED)
             return [SlotSet("awaiting", None), SlotSet("pending_application", None)]
+        if awaiting == "delete_confirm":
+            dispatcher.utter_message(text="好的，不删除，您的信息保持不变。")
+            return [SlotSet("awaiting", None)]
         dispatcher.utter_message(text=HANDOFF_DECLINED)
         return [SlotSet("awaiting", None)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clients import eligibility
@@ -19,18 +19,15 @@ class ActionCheckGrants(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[EventType]:
-        profile_id, events = await profile_or_ask(
-            tracker, dispatcher, "请发送统一社会信用代码（个人请发身份证号），我帮您查有哪些免申即享的待遇。")
+        profile_id, events = await profile_or_ask(tracker, dispatcher, resume="action_check_grants")
         if not profile_id:
-            return []
+            return events
         try:
-            notes = await eligibility.notifications(profile_id)
+            answer = await eligibility.notifications(tracker.sender_id)
         except EligibilityError as exc:
             dispatcher.utter_message(text=exc.message)
             return events
-        if isinstance(notes, dict):
-            notes = notes.get("notifications") or []
-        notes = [n for n in notes if n.get("grant")]
+        notes = [n for n in answer.get("notifications") or [] if n.get("grant")]
         if not notes:
             dispatcher.utter_message(text="目前没有查到您名下的免申即享待遇。符合条件后系统会主动通知您，无需申请。")
             return events
@@ -39,6 +36,11 @@ class ActionCheckGrants(Action):
             grant = note["grant"]
             amount = f"，最高 {grant['amount_wan']:g} 万元" if isinstance(grant.get("amount_wan"), (int, float)) else ""
             lines.append(f"· {grant.get('policy_title') or note.get('title')}（{grant.get('status_label', '待确认')}{amount}）")
-        lines.append("只需确认收款账户即可发放。")
+        waiting = [n for n in notes if (n["grant"] or {}).get("status") == "notified"]
+        if not waiting:
+            dispatcher.utter_message(text="\n".join(lines), json_message={"type": "grants", "items": notes[:5]})
+            return events
+        whose = "对公账户" if str(profile_id)[:1].isalpha() or not str(profile_id)[:1].isdigit() else "本人银行卡"
+        lines.append(f"只需确认收款账户即可发放：请把开户银行和{whose}号发给我，例如“工商银行 6222 0212 3456 7890 123”。")
         dispatcher.utter_message(text="\n".join(lines), json_message={"type": "grants", "items": notes[:5]})
-        return events
+        return [*events, SlotSet("awaiting", "grant_account")]

@@ -54,7 +54,20 @@ def question_buttons(question: Dict[str, Any]) -> List[Dict[str, str]]:
     return []
 
 
-def summary_text(match: Dict[str, Any], limit: int = 5) -> str:
+SHOWN = 5  # eligible policies listed in the summary; "查看全部" lists the rest
+
+
+def full_list_text(match: Dict[str, Any]) -> str:
+    eligible = sorted(by_status(match, "eligible"), key=amount, reverse=True)
+    if not eligible:
+        return "根据目前的信息，暂时没有找到您能申请的政策。"
+    lines = [f"您符合条件的政策共 {len(eligible)} 项："]
+    lines += [f"{i}. {r.get('title')}（{benefit_text(r)}{HANDLING_NOTE.get(r.get('handling') or '', '')}）"
+              for i, r in enumerate(eligible, 1)]
+    return "\n".join(lines)
+
+
+def summary_text(match: Dict[str, Any], limit: int = SHOWN) -> str:
     eligible = by_status(match, "eligible")
     pending = by_status(match, "needs_information")
     if not eligible and not pending:

@@ -14,9 +14,10 @@ from actions import conversation, match_view
 from actions.clients import eligibility
 from actions.clients.eligibility import EligibilityError
 from actions.policy_qa import mentioned_policy
-from actions.profile import identify
+from actions.profile import bound_events, ensure_profile
 from actions.settings import get_settings
 from bot.answers import FIELD_ENTITY, fields_from_entities, parse_answer
+from bot.identity_text import one_time_code
 
 ANSWER_INTENTS = {"inform", "affirm", "deny", None}
 
@@ -24,7 +25,7 @@ ANSWER_INTENTS = {"inform", "affirm", "deny", None}
 async def current_match(tracker: Tracker) -> Dict[str, Any]:
     scope = tracker.get_slot("match_scope")
     return await eligibility.match(
-        tracker.get_slot("profile_id"), tracker.get_slot("declared_fields") or {},
+        tracker.sender_id, bool(tracker.get_slot("profile_id")), tracker.get_slot("declared_fields") or {},
         policy_ids=[scope] if scope else None, category=tracker.get_slot("category"))
 
 
@@ -42,8 +43,8 @@ class ActionStartMatching(Action):
         declared = {**(tracker.get_slot("declared_fields") or {}), **told}
         if not tracker.get_slot("profile_id") and not declared:
             dispatcher.utter_message(
-                text="好的，我来帮您算一算。若您是企业，可以直接发统一社会信用代码，我从数据账户读取信息，少问几个问题；"
-                     "也可以直接回答下面的问题。")
+                text="好的，我来帮您算一算。验证身份后（说“登录”，或发送统一社会信用代码/身份证号收验证码），"
+                     "我可以直接读取数据账户，少问几个问题；也可以直接回答下面的问题。")
         return [SlotSet("match_scope", scope), SlotSet("questions_asked", 0), SlotSet("pending_answer", None),
                 SlotSet("declared_fields", declared), SlotSet("current_policy", scope or tracker.get_slot("current_policy"))]
 
@@ -92,14 +93,25 @@ class ValidateMatchingForm(FormValidationAction):
                                      domain: DomainDict) -> Dict[str, Any]:
         if tracker.get_slot("requested_slot") != "pending_answer" or tracker.get_slot("awaiting") == "handoff_offer":
             return {}
+        text = tracker.latest_message.get("text") or ""
+        code = one_time_code(text) if tracker.get_slot("awaiting") == "otp_code" else None
+        if code:  # the code sent when an identifier was typed during the questions
+            try:
+                bound = await eligibility.verify_code(tracker.sender_id, code)
+            except EligibilityError as exc:
+                dispatcher.utter_message(text=exc.message)
+                return {}
+            dispatcher.utter_message(text="验证成功，已读取您的数据账户。")
+            return {"pending_answer": {"identified": {"awaiting": None, **{
+                e["name"]: e["value"] for e in bound_events(bound)}}}}
         key = conversation.entity(tracker, "uscc") or conversation.entity(tracker, "id_number")
         if key:
-            identified = await identify(str(key).upper(), dispatcher)
-            if identified:
-                return {"pending_answer": {"identified": {e["name"]: e["value"] for e in identified}}}
+            _, events = await ensure_profile(tracker, dispatcher)
+            slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+            if slots:
+                return {"pending_answer": {"identified": slots}}
         question: Optional[Dict[str, Any]] = tracker.get_slot("pending_field")
         intent = tracker.get_intent_of_latest_message()
-        text = tracker.latest_message.get("text") or ""
         if not question or intent not in ANSWER_INTENTS and not _is_button(text, question):
             return {}
         field = question["field"]
@@ -125,10 +137,9 @@ class ValidateMatchingForm(FormValidationAction):
         if slot_value.get("value") is not None:
             fields[slot_value["field"]] = slot_value["value"]
         declared = {**(tracker.get_slot("declared_fields") or {}), **fields}
-        profile_id = tracker.get_slot("profile_id")
-        if profile_id and fields:
+        if tracker.get_slot("profile_id") and fields:
             try:
-                await eligibility.declare_fields(profile_id, fields)
+                await eligibility.declare_fields(tracker.sender_id, fields)
             except EligibilityError as exc:
                 dispatcher.utter_message(text=exc.message)
         return {"pending_answer": None, "declared_fields": declared,
@@ -166,9 +177,33 @@ class ActionShowMatches(Action):
                            key=lambda r: (r.get("handling") != "秒批", -match_view.amount(r)))
         buttons = [{"title": f"申报：{r.get('title')}"[:30], "payload": f'/apply{{"policy": "{r.get("policy_id")}"}}'}
                    for r in appliable[:3]]
+        if len(eligible) > match_view.SHOWN:
+            buttons.append({"title": "查看全部", "payload": "/show_all_matches"})
         dispatcher.utter_message(text=match_view.summary_text(match), buttons=buttons,
                                  json_message={"type": "matches", "eligible": [r.get("policy_id") for r in eligible],
                                                "handling": {r.get("policy_id"): r.get("handling") for r in eligible}})
         if eligible:
             events.append(SlotSet("current_policy", eligible[0].get("policy_id")))
         return events
+
+
+class ActionShowAllMatches(Action):
+    """Every policy the user qualifies for, when the summary showed only the first few."""
+
+    def name(self) -> str:
+        return "action_show_all_matches"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        if not tracker.get_slot("profile_id") and not tracker.get_slot("declared_fields"):
+            dispatcher.utter_message(text="还没有为您匹配过政策。可以说“我能申请哪些补贴”，我帮您算一算。")
+            return []
+        try:
+            match = await eligibility.match(tracker.sender_id, bool(tracker.get_slot("profile_id")),
+                                            tracker.get_slot("declared_fields") or {},
+                                            category=tracker.get_slot("category"))
+        except EligibilityError as exc:
+            dispatcher.utter_message(text=exc.message)
+            return []
+        dispatcher.utter_message(text=match_view.full_list_text(match))
+        return []

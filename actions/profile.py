@@ -1,8 +1,11 @@
-"""Who is asking: identify by USCC or ID number from the data account, and record what they tell us."""
+"""Who is asking. A conversation acts on a person's or a company's data only once it is bound to them
+through a verified login (统一身份认证) or a one-time code sent to the mobile the data account holds.
+Typing a USCC or an ID number starts that verification and nothing else: before binding the assistant
+never says whether the number exists, nor anything about it."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
@@ -12,10 +15,14 @@ from actions import conversation
 from actions.clients import eligibility
 from actions.clients.eligibility import EligibilityError
 from bot.answers import fields_from_entities
+from privacy.masking import mask_text
 
 FIELD_WORDS = {"registered_district": "注册地", "operating_district": "经营地", "employees": "员工人数",
                "annual_revenue_wan": "上年度营业收入", "rd_expense_wan": "研发费用", "qualifications": "资质",
                "industry_tags": "行业"}
+VERIFY_FIRST = ("办理前需要先确认是您本人：请发送您的身份证号（企业请发统一社会信用代码），我会给数据账户登记的手机发验证码；"
+                "也可以说“登录”，用统一身份认证登录。")
+Events = List[Dict[str, Any]]
 
 
 def describe(field: str, value: Any) -> str:
@@ -29,36 +36,61 @@ def describe(field: str, value: Any) -> str:
     return f"{word} {value}"
 
 
-async def identify(profile_id: str, dispatcher: CollectingDispatcher) -> Optional[List[Dict[str, Any]]]:
-    """Load a verified profile; tell the user what the data account already knows. None if not found."""
+def typed_identifier(tracker: Tracker) -> Optional[str]:
+    key = conversation.entity(tracker, "uscc") or conversation.entity(tracker, "id_number")
+    return str(key).strip().upper() if key else None
+
+
+def bound_events(binding: Dict[str, Any]) -> Events:
+    subject = binding.get("subject") or {}
+    return [SlotSet("profile_id", subject.get("id")), SlotSet("profile_name", subject.get("name"))]
+
+
+async def start_verification(tracker: Tracker, dispatcher: CollectingDispatcher, key: str,
+                             resume: Optional[str] = None) -> Events:
+    """Send a one-time code for ``key`` (same answer whether or not it exists) and wait for it."""
     try:
-        profile = await eligibility.get_profile(profile_id)
+        sent = await eligibility.send_code(tracker.sender_id, key)
     except EligibilityError as exc:
         dispatcher.utter_message(text=exc.message)
-        return None
-    name = profile.get("name") or profile.get("display_name") or "您"
-    known = len(profile.get("fields") or {})
-    dispatcher.utter_message(
-        text=f"已识别：{name}。数据账户里已有您的 {known} 项信息（登记、纳税、社保、资质等），这些都不用再填。")
-    return [SlotSet("profile_id", profile.get("id", profile_id)), SlotSet("profile_name", name)]
+        return []
+    dispatcher.utter_message(text="为保护您的信息，需要先验证身份。" + sent["message"] + "收不到的话，可以说“登录”用统一身份认证登录。")
+    events: Events = [SlotSet("awaiting", "otp_code")]
+    if resume:
+        events.append(SlotSet("resume_action", resume))
+    return events
 
 
-async def ensure_profile(tracker: Tracker, dispatcher: CollectingDispatcher) -> tuple[Optional[str], List[Dict[str, Any]]]:
-    """The known profile id, or the one named in this very message (identified now)."""
-    key = conversation.entity(tracker, "uscc") or conversation.entity(tracker, "id_number")
-    if key and str(key).upper() != tracker.get_slot("profile_id"):
-        events = await identify(str(key).upper(), dispatcher)
-        if events:
-            return str(events[0]["value"]), events
-    return tracker.get_slot("profile_id"), []
+async def ensure_profile(tracker: Tracker, dispatcher: CollectingDispatcher,
+                         resume: Optional[str] = None) -> Tuple[Optional[str], Events]:
+    """The bound subject's display id, or None. An identifier typed in this message that is not the bound
+    subject starts a verification instead (and ``resume`` runs once it succeeds)."""
+    key = typed_identifier(tracker)
+    slot = tracker.get_slot("profile_id")
+    try:
+        binding = await eligibility.binding(tracker.sender_id)
+    except EligibilityError as exc:
+        dispatcher.utter_message(text=exc.message)
+        return None, []
+    if binding.get("bound"):
+        shown = (binding.get("subject") or {}).get("id")
+        if key and mask_text(key) != shown:
+            return None, await start_verification(tracker, dispatcher, key, resume)
+        return shown, ([] if slot == shown else bound_events(binding))
+    lapsed: Events = [SlotSet("profile_id", None), SlotSet("profile_name", None)] if slot else []
+    if key:
+        return None, lapsed + await start_verification(tracker, dispatcher, key, resume)
+    return None, lapsed
 
 
 async def profile_or_ask(tracker: Tracker, dispatcher: CollectingDispatcher,
-                         ask: str) -> tuple[Optional[str], List[Dict[str, Any]]]:
-    """Like ensure_profile; when no one is identified, ask for the code or ID number (the `ask` text)."""
-    profile_id, events = await ensure_profile(tracker, dispatcher)
-    if not profile_id:
-        dispatcher.utter_message(text=ask)
+                         resume: Optional[str] = None) -> Tuple[Optional[str], Events]:
+    """Like ensure_profile; when no one is bound and no code was sent, say how to verify."""
+    profile_id, events = await ensure_profile(tracker, dispatcher, resume)
+    if not profile_id and not any(e.get("name") == "awaiting" for e in events):
+        dispatcher.utter_message(text=VERIFY_FIRST)
+        if resume:
+            events = [*events, SlotSet("resume_action", resume)]
     return profile_id, events
 
 
@@ -68,17 +100,20 @@ class ActionUpdateProfile(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        if tracker.get_slot("awaiting") == "rating_reason" and not tracker.latest_message.get("entities"):
+        awaiting = tracker.get_slot("awaiting")
+        if awaiting == "rating_reason" and not tracker.latest_message.get("entities"):
             return [FollowupAction("action_rating_reason")]
-        events: List[Dict[str, Any]] = []
-        key = conversation.entity(tracker, "uscc") or conversation.entity(tracker, "id_number")
-        if key:
-            identified = await identify(str(key).upper(), dispatcher)
-            if identified is None:
-                return []
-            events.extend(identified)
-            if tracker.get_slot("pending_application"):
-                return events + [FollowupAction("action_prepare_application")]
+        if awaiting == "otp_code":
+            return [FollowupAction("action_verify_code")]
+        if awaiting == "grant_account":
+            return [FollowupAction("action_confirm_grant")]
+        if typed_identifier(tracker):
+            resume = "action_prepare_application" if tracker.get_slot("pending_application") else None
+            profile_id, events = await ensure_profile(tracker, dispatcher, resume)
+            if profile_id and resume:
+                return events + [FollowupAction(resume)]
+            if profile_id:
+                dispatcher.utter_message(text="您已完成身份验证，可以直接办理。想做什么？比如“我能申请哪些补贴”。")
             return events
         told = fields_from_entities(tracker.latest_message.get("entities") or [])
         if not told:
@@ -87,13 +122,13 @@ class ActionUpdateProfile(Action):
         before = tracker.get_slot("declared_fields") or {}
         declared = {**before, **told}
         corrected = any(field in before and before[field] != value for field, value in told.items())
-        profile_id = tracker.get_slot("profile_id")
-        if profile_id:
+        if tracker.get_slot("profile_id"):
             try:
-                await eligibility.declare_fields(profile_id, told)
+                await eligibility.declare_fields(tracker.sender_id, told)
             except EligibilityError as exc:
-                dispatcher.utter_message(text=exc.message)
-                return []
+                if exc.code != "not_bound":
+                    dispatcher.utter_message(text=exc.message)
+                    return []
         said = "，".join(describe(f, v) for f, v in told.items())
         dispatcher.utter_message(text=f"好的，已{'更正' if corrected else '记录'}：{said}。",
                                  buttons=[{"title": "看看我能申请哪些政策", "payload": "/find_policies"}])

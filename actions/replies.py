@@ -11,6 +11,8 @@ NOT_FOUND = "抱歉，我在现有政策里没有找到相关内容。您可以�
 
 def citation_line(c: Citation) -> str:
     article = f"{c.article}" if c.article else ""
+    if not c.source_url:  # no source page was found for the facts: never dressed up as an official one
+        return f"依据：《{c.title}》{article}（{c.issuer}；未找到官方原文，以主管部门最新通知为准）"
     return f"依据：《{c.title}》{article}（{c.issuer}，信息日期 {c.source_date}）"
 
 

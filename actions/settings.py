@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Optional
 
 from pydantic import BaseSettings
 
@@ -15,6 +16,9 @@ class Settings(BaseSettings):
     eligibility_timeout_s: float = 5.0
     index_dir: Path = ROOT / "var" / "index"
     max_questions: int = 5  # questions asked at most before showing the matches
+    # the action server's own credential at the eligibility service (ELIGIBILITY_SERVICE_KEY there);
+    # `policybot run` generates one per start and gives it to both
+    service_key: Optional[str] = None
 
     class Config:
         env_prefix = "POLICYBOT_"

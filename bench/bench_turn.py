@@ -57,7 +57,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--turns", type=int, default=200)
     args = parser.parse_args()
-    stack = Stack(model=prepare(), ports={"eligibility": 8191, "actions": 5191, "rasa": 5291})
+    stack = Stack(model=prepare(), ports={"eligibility": 8191, "actions": 5191, "rasa": 5291, "idp": 8391})
     print(f"stack healthy in {stack.start():.0f} s")
     try:
         rasa, actions = stack.url("rasa"), stack.url("actions")
@@ -74,16 +74,16 @@ def main() -> int:
             post(webhook, {"sender": f"greet-{next(i) % 50}", "message": "你好"})
 
         def nlu_only() -> None:
-            post(f"{rasa}/model/parse", {"text": QUESTIONS[next(i) % len(QUESTIONS)]})
+            post(f"{rasa}/model/parse?token={stack.rasa_token}", {"text": QUESTIONS[next(i) % len(QUESTIONS)]})
 
         search = timed(search_turn, args.turns)
         greet = timed(greet_turn, args.turns)
         nlu = timed(nlu_only, args.turns)
-        domain = get(f"{rasa}/domain")
-        tracker = get(f"{rasa}/conversations/bench-1/tracker")
+        domain = get(f"{rasa}/domain?token={stack.rasa_token}")
+        tracker = get(f"{rasa}/conversations/bench-1/tracker?token={stack.rasa_token}")
         action_body = {"next_action": "action_answer_policy", "sender_id": "bench-1", "tracker": tracker,
                        "domain": domain, "version": "3.6.21"}
-        action = timed(lambda: post(f"{actions}/webhook", action_body), args.turns)
+        action = timed(lambda: post(f"{actions}/webhook?token={stack.action_token}", action_body), args.turns)
     finally:
         stack.stop()
     figures = {

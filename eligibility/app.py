@@ -11,6 +11,7 @@ from eligibility.api import errors
 from eligibility.api.response import BodyLimit, MaskedJSONResponse
 from eligibility.api.routes import (
     applications,
+    auth,
     calendar,
     feedback,
     matching,
@@ -19,6 +20,7 @@ from eligibility.api.routes import (
     subscriptions,
 )
 from eligibility.context import Context
+from eligibility.jobs import Scheduler
 from eligibility.profiles.ids import install_log_masking
 from eligibility.settings import Settings
 
@@ -37,11 +39,14 @@ def create_app(settings: Optional[Settings] = None, prepare: bool = True) -> Fas
                   default_response_class=MaskedJSONResponse)
     app.state.ctx = ctx
     errors.install(app)
-    for module in (policies, matching, profiles, applications, calendar, feedback, subscriptions):
+    for module in (policies, matching, profiles, applications, calendar, feedback, subscriptions, auth):
         app.include_router(module.router)
     if settings.web_dir.is_dir():
         app.mount("/web", StaticFiles(directory=str(settings.web_dir), html=True), name="web")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    scheduler = Scheduler(ctx, settings.jobs_interval_hours)
+    app.add_event_handler("startup", scheduler.start)
+    app.add_event_handler("shutdown", scheduler.stop)
     return app
 
 

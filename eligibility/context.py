@@ -7,10 +7,11 @@ import gc
 import logging
 import threading
 import time
-from typing import Dict, List, Optional
+from typing import TYPE_CHECKING, Dict, List, Optional
 
 import sqlalchemy as sa
 
+from eligibility.auth.secrets_store import load_or_create
 from eligibility.modes import load_modes
 from eligibility.profiles import demo, generator
 from eligibility.profiles.store import insert_profiles
@@ -19,6 +20,9 @@ from eligibility.settings import Settings
 from eligibility.storage import tables as t
 from eligibility.storage.db import Database
 from eligibility.storage.migrations import migrate
+
+if TYPE_CHECKING:
+    from eligibility.auth.oidc import OidcClient
 
 log = logging.getLogger("eligibility")
 
@@ -29,6 +33,8 @@ class Context:
         self.db = Database(settings.resolved_database_url())
         self._lock = threading.Lock()
         self._policies: Optional[PolicySet] = None
+        self._oidc: Optional[OidcClient] = None
+        self.token_secret = settings.token_secret or load_or_create(settings.secrets_dir / "token-secret")
 
     @property
     def policies(self) -> PolicySet:
@@ -57,6 +63,21 @@ class Context:
         if self.settings.today:
             return dt.datetime.combine(self.settings.today, dt.datetime.utcnow().time())
         return dt.datetime.utcnow()
+
+    def oidc(self) -> OidcClient:
+        """The relying-party client of 统一身份认证 (the local provider by default; configuration only)."""
+        if self._oidc is None:
+            from eligibility.auth.oidc import OidcClient, OidcConfig
+
+            s = self.settings
+            self._oidc = OidcClient(OidcConfig(issuer=s.oidc_issuer, client_id=s.oidc_client_id,
+                                               client_secret=s.oidc_client_secret,
+                                               redirect_uri=f"{s.public_url.rstrip('/')}/auth/oidc/callback"))
+        return self._oidc
+
+    def clock(self) -> dt.datetime:
+        """The real time (UTC, aware): token lifetimes are wall-clock time even on a fixed demo date."""
+        return dt.datetime.now(dt.timezone.utc)
 
     def migrate(self) -> List[str]:
         return migrate(self.db)
@@ -92,3 +113,12 @@ class Context:
         if self.settings.seed_demo and self.profile_count() == 0:
             done = self.seed()
             log.info("seeded the demo data account: %s", done)
+        from eligibility.services import personal_data, staff
+
+        if self.settings.staff_dev_password:
+            made = staff.seed_dev_accounts(self, self.settings.staff_dev_password)
+            if made:
+                log.warning("created development staff accounts %s (password from ELIGIBILITY_STAFF_DEV_PASSWORD)", made)
+        purged = personal_data.purge(self)
+        if any(purged.values()):
+            log.info("retention: %s", purged)

@@ -23,6 +23,25 @@ class Settings(BaseSettings):
     today: Optional[dt.date] = None  # fixed date for demos and tests; None = the real date
     max_body_bytes: int = 1_000_000
     log_level: str = "info"
+    # identity and trust (eligibility/auth): see the README's "Logging in"
+    secrets_dir: Path = ROOT / "var" / "secrets"  # token secret created here (0600) when not given
+    token_secret: Optional[str] = None  # signs subject and staff tokens (HS256); shared by all workers
+    service_key: Optional[str] = None  # the action server's credential; None: no service may call
+    public_url: str = "http://127.0.0.1:8100"  # where a user's browser reaches this service (login links)
+    oidc_issuer: str = "http://127.0.0.1:8300"  # 统一身份认证: the local provider (idp/) or the real one
+    oidc_client_id: str = "zhengcetong"
+    oidc_client_secret: str = "zhengcetong-dev-secret"  # the local provider's development default (idp/settings.py)
+    subject_token_minutes: int = 30
+    staff_token_minutes: int = 480
+    binding_idle_minutes: int = 120  # a conversation's binding lapses after this long unused
+    staff_dev_password: Optional[str] = "Staff@2026"  # seeds operator/reviewer/admin when no staff exist
+    transcript_retention_days: int = 180
+    otp_minutes: int = 5
+    otp_tries: int = 5
+    otp_per_number_per_hour: int = 5
+    otp_per_conversation_per_hour: int = 5
+    otp_resend_seconds: int = 60
+    jobs_interval_hours: float = 24  # grants, reminders and retention inside the service; 0 = off
 
     class Config:
         env_prefix = "ELIGIBILITY_"

@@ -56,7 +56,7 @@ def plain_title(text: str) -> Tuple[str, int]:
 def meta_of(doc: Document) -> DocMeta:
     return DocMeta(doc_id=doc.id, title=doc.title, issuer=doc.issuer, category=doc.category,
                    audience=doc.audience, mode=doc.mode, kind=doc.kind, short_title=doc.short_title or "",
-                   aliases=tuple(doc.aliases), source_url=doc.source_url, source_date=doc.source_date)
+                   aliases=tuple(doc.aliases), source_url=doc.source_url or "", source_date=doc.source_date)
 
 
 def load_jsonl(path: Path) -> List[Source]:

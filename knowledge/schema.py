@@ -127,7 +127,8 @@ class Document(Strict):
     members: List[str] = Field(default_factory=list, description="bundle: its member items, in order")
     bundles: List[str] = Field(default_factory=list)
     faq: List[FAQ] = Field(..., min_items=3, max_items=6)
-    source_url: str
+    source_url: Optional[str] = Field(..., description="the page the facts come from; null when no source was found "
+                                                     "(say so in caveat: the answer then shows it as unsourced)")
     source_date: str
     source_quality: Literal["gov", "news", "mirror", "consultant"]
     caveat: Optional[str] = None
@@ -143,8 +144,8 @@ class Document(Strict):
         return v.isoformat() if isinstance(v, dt.date) else v
 
     @validator("source_url")
-    def _url(cls, v: str) -> str:
-        if not re.match(r"^https?://", v):
+    def _url(cls, v: Optional[str]) -> Optional[str]:
+        if v is not None and not re.match(r"^https?://", v):
             raise ValueError("source_url must be an http(s) address")
         return v
 

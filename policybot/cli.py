@@ -68,6 +68,8 @@ COMMANDS: Dict[str, tuple[Callable[[List[str]], int], str]] = {
     "train": (_train, "train the Rasa model if its data or config changed"),
     "eval": (_eval, "evaluate retrieval or NLU"),
     "grants": (lambda a: _eligibility(["grants", *a]), "免申即享: match all profiles and create grants"),
+    "jobs": (lambda a: _eligibility(["jobs", *a]), "the daily jobs: 免申即享 grants, reminders, retention"),
+    "outbox": (lambda a: _eligibility(["outbox", *a]), "the latest SMS in the outbox (one-time codes in development)"),
     "eligibility": (_eligibility, "the eligibility service's own commands (serve, seed, grants)"),
 }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -58,9 +59,15 @@ class Service:
 class Stack:
     model: Path
     host: str = "127.0.0.1"
-    ports: Dict[str, int] = field(default_factory=lambda: {"eligibility": 8100, "actions": 5055, "rasa": 5005})
+    ports: Dict[str, int] = field(default_factory=lambda: {"eligibility": 8100, "actions": 5055, "rasa": 5005,
+                                                            "idp": 8300})
     env: Dict[str, str] = field(default_factory=dict)
     services: List[Service] = field(default_factory=list)
+    # fresh secrets for every start: the action server's credential at the eligibility service, and the
+    # token of Rasa's HTTP API (the REST and socket.io channels need none; conversation histories do)
+    service_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    action_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))  # Rasa -> action server
 
     def url(self, name: str) -> str:
         return f"http://{self.host}:{self.ports[name]}"
@@ -69,16 +76,20 @@ class Stack:
         py = sys.executable
         endpoints = paths.VAR / f"endpoints-{self.ports['actions']}.yml"
         endpoints.parent.mkdir(parents=True, exist_ok=True)
-        endpoints.write_text(f'action_endpoint:\n  url: "{self.url("actions")}/webhook"\n', encoding="utf-8")
+        endpoints.write_text(f'action_endpoint:\n  url: "{self.url("actions")}/webhook"\n  token: "{self.action_token}"\n'
+                             "tracker_store:\n  type: bot.tracker_store.MaskingTrackerStore\n", encoding="utf-8")
+        endpoints.chmod(0o600)
         self.services = [
+            Service("idp", [py, "-m", "idp", "--host", self.host, "--port", str(self.ports["idp"])],
+                    f"{self.url('idp')}/.well-known/openid-configuration"),
             Service("eligibility", [py, "-m", "eligibility", "--host", self.host, "--port", str(self.ports["eligibility"])],
                     f"{self.url('eligibility')}/health"),
-            Service("actions", [py, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.ports["actions"])],
-                    f"{self.url('actions')}/health", extra_env={"SANIC_HOST": self.host}),
+            Service("actions", [py, "-m", "actions.server", "--host", self.host, "--port", str(self.ports["actions"])],
+                    f"{self.url('actions')}/health"),
             Service("rasa", [py, "-m", "rasa", "run", "--model", str(self.model), "--enable-api",
                              "--interface", self.host, "--port", str(self.ports["rasa"]),
                              "--endpoints", str(endpoints), "--credentials", str(paths.CREDENTIALS),
-                             "--cors", "*"],
+                             "--auth-token", self.rasa_token],
                     f"{self.url('rasa')}/status"),
         ]
 
@@ -86,10 +97,14 @@ class Stack:
         """Start all services; return seconds until all are healthy. Raises if one dies or times out."""
         self.build()
         env = {**os.environ, "POLICYBOT_ELIGIBILITY_URL": self.url("eligibility"), "HF_HUB_OFFLINE": "1",
-               "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1", **self.env}
+               "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1",
+               "POLICYBOT_SERVICE_KEY": self.service_key, "ELIGIBILITY_SERVICE_KEY": self.service_key,
+               "POLICYBOT_ACTION_TOKEN": self.action_token,
+               "ELIGIBILITY_PUBLIC_URL": self.url("eligibility"), "ELIGIBILITY_OIDC_ISSUER": self.url("idp"),
+               "IDP_ISSUER": self.url("idp"), **self.env}
         start = time.time()
         # The nightly 免申即享 batch, run once before the service opens (idempotent; seeds an empty account).
-        subprocess.run([sys.executable, "-m", "policybot.cli", "grants", "run"], cwd=paths.ROOT, env=env, check=True,
+        subprocess.run([sys.executable, "-m", "policybot.cli", "jobs"], cwd=paths.ROOT, env=env, check=True,
                        stdout=subprocess.DEVNULL)
         for service in self.services:
             service.start(env)
@@ -131,17 +146,21 @@ def main(argv: Optional[List[str]] = None) -> int:
     began = time.time()
     model = prepare()
     stack = Stack(model=model, host=args.host)
-    print("starting the eligibility service (8100), the action server (5055) and Rasa (5005)…", flush=True)
+    print("starting 统一身份认证 (development, 8300), the eligibility service (8100), the action server (5055) "
+          "and Rasa (5005)…", flush=True)
     try:
         took = stack.start()
     except (RuntimeError, TimeoutError) as exc:
         print(f"could not start: {exc}", file=sys.stderr)
         return 1
-    print(f"all three services healthy in {took:.0f} s ({time.time() - began:.0f} s from the command)")
+    print(f"all four services healthy in {took:.0f} s ({time.time() - began:.0f} s from the command)")
     print("  chat here:        make chat   (or: .venv/bin/policybot chat)")
     print(f"  REST:             POST {stack.url('rasa')}/webhooks/rest/webhook  {{\"sender\": \"me\", \"message\": \"你好\"}}")
+    print("  log in:           say 登录 and open the link (development accounts: idp/accounts.yaml), or type an ID")
+    print("                    number and read the code with `policybot outbox` (SMS stay in the outbox here)")
     print(f"  API docs:         {stack.url('eligibility')}/docs")
-    print(f"  logs:             {paths.LOGS}/   — Ctrl-C stops all three")
+    print(f"  Rasa HTTP API:    token {stack.rasa_token} (this run only)")
+    print(f"  logs:             {paths.LOGS}/   — Ctrl-C stops all four")
     stopping = False
 
     def _stop(*_: object) -> None:

@@ -1,4 +1,8 @@
-"""The eligibility service over HTTP: one async client, JSON in and out, errors as EligibilityError."""
+"""The eligibility service over HTTP: one async client, JSON in and out, errors as EligibilityError.
+
+Every call presents the action server's own service token; calls made for a conversation also name it
+(``X-Conversation-Id``), and the service then acts for the subject that conversation is bound to — the
+alias ``me`` — never for an identifier the user merely typed."""
 
 from __future__ import annotations
 
@@ -8,8 +12,10 @@ from typing import Any, Dict, List, Optional
 import httpx
 
 from actions.settings import get_settings
+from eligibility.auth.tokens import service_token
 
 UNAVAILABLE = "抱歉，政策计算服务暂时连不上，请稍后再试，或说“转人工”。"
+ME = "me"
 
 
 class EligibilityError(Exception):
@@ -22,11 +28,16 @@ class EligibilityError(Exception):
         self.details = details or {}
 
 
-async def request(method: str, path: str, **kwargs: Any) -> Any:
+async def request(method: str, path: str, conversation_id: Optional[str] = None, **kwargs: Any) -> Any:
     settings = get_settings()
+    headers = dict(kwargs.pop("headers", None) or {})
+    if settings.service_key:
+        headers["Authorization"] = f"Bearer {service_token(settings.service_key)}"
+    if conversation_id:
+        headers["X-Conversation-Id"] = conversation_id[:80]
     try:
         async with httpx.AsyncClient(base_url=settings.eligibility_url, timeout=settings.eligibility_timeout_s) as client:
-            resp = await client.request(method, path, **kwargs)
+            resp = await client.request(method, path, headers=headers, **kwargs)
     except httpx.HTTPError as exc:
         raise EligibilityError(UNAVAILABLE) from exc
     if resp.status_code >= 400:
@@ -48,72 +59,109 @@ def _error(resp: httpx.Response) -> EligibilityError:
     return EligibilityError(message, code=error.get("code") or "error", status=resp.status_code, details=error)
 
 
-async def get_profile(profile_id: str) -> Dict[str, Any]:
-    return await request("GET", f"/profiles/{profile_id}")
+# ---- identity: binding this conversation to a verified subject ------------------------------------
+
+async def binding(conversation_id: str) -> Dict[str, Any]:
+    return await request("GET", "/auth/binding", conversation_id)
 
 
-async def declare_fields(profile_id: str, fields: Dict[str, Any]) -> Dict[str, Any]:
-    return await request("POST", f"/profiles/{profile_id}/fields", json={"fields": fields})
+async def send_code(conversation_id: str, subject_id: str) -> Dict[str, Any]:
+    return await request("POST", "/auth/otp", conversation_id, json={"subject_id": subject_id})
 
 
-async def match(profile_id: Optional[str], fields: Dict[str, Any], policy_ids: Optional[List[str]] = None,
+async def verify_code(conversation_id: str, code: str, channel: str = "rest") -> Dict[str, Any]:
+    return await request("POST", "/auth/otp/verify", conversation_id, json={"code": code, "channel": channel})
+
+
+async def login_link(conversation_id: str, channel: str = "rest") -> Dict[str, Any]:
+    return await request("POST", "/auth/login", conversation_id, json={"channel": channel})
+
+
+async def unbind(conversation_id: str) -> Dict[str, Any]:
+    return await request("DELETE", "/auth/binding", conversation_id)
+
+
+async def my_data(conversation_id: str) -> Dict[str, Any]:
+    return await request("GET", "/me/data", conversation_id)
+
+
+async def delete_my_data(conversation_id: str) -> Dict[str, Any]:
+    return await request("DELETE", "/me/data", conversation_id)
+
+
+# ---- the bound subject's data ("me") ----------------------------------------------------------------
+
+async def get_profile(conversation_id: str) -> Dict[str, Any]:
+    return await request("GET", f"/profiles/{ME}", conversation_id)
+
+
+async def declare_fields(conversation_id: str, fields: Dict[str, Any]) -> Dict[str, Any]:
+    return await request("POST", f"/profiles/{ME}/fields", conversation_id,
+                         json={"fields": fields, "conversation_id": conversation_id[:80]})
+
+
+async def match(conversation_id: str, bound: bool, fields: Dict[str, Any], policy_ids: Optional[List[str]] = None,
                 audience: Optional[str] = None, category: Optional[str] = None) -> Dict[str, Any]:
-    # A verified profile is matched on the data account (what the user declares is stored there);
+    # A bound conversation is matched on the data account (what the user declares is stored there);
     # otherwise on the fields told in this conversation.
-    body: Dict[str, Any] = {"profile_id": profile_id} if profile_id else {"fields": fields}
+    body: Dict[str, Any] = {"profile_id": ME} if bound else {"fields": fields}
     if policy_ids:
         body["policy_ids"] = policy_ids
     if audience:
         body["audience"] = audience
     if category:
         body["category"] = category
-    return await request("POST", "/match", json=body)
+    return await request("POST", "/match", conversation_id if bound else None, json=body)
 
 
 async def get_policy(policy_id: str) -> Dict[str, Any]:
     return await request("GET", f"/policies/{policy_id}")
 
 
-async def create_application(profile_id: str, policy_id: str, idempotency_key: str,
-                             conversation_id: Optional[str] = None) -> Dict[str, Any]:
+async def create_application(conversation_id: str, policy_id: str, idempotency_key: str) -> Dict[str, Any]:
     """One click; the same idempotency key always returns the same application."""
     key = hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
-    return await request("POST", "/applications", json={"profile_id": profile_id, "policy_id": policy_id,
-                                                         "conversation_id": conversation_id[:80] if conversation_id else None},
+    return await request("POST", "/applications", conversation_id,
+                         json={"profile_id": ME, "policy_id": policy_id, "conversation_id": conversation_id[:80]},
                          headers={"Idempotency-Key": key})
 
 
-async def applications(profile_id: str) -> List[Dict[str, Any]]:
-    return await request("GET", f"/profiles/{profile_id}/applications")
+async def applications(conversation_id: str) -> Dict[str, Any]:
+    return await request("GET", f"/profiles/{ME}/applications", conversation_id)
 
 
-async def notifications(profile_id: str) -> List[Dict[str, Any]]:
-    return await request("GET", f"/profiles/{profile_id}/notifications")
+async def notifications(conversation_id: str) -> Dict[str, Any]:
+    return await request("GET", f"/profiles/{ME}/notifications", conversation_id)
+
+
+async def confirm_grant(conversation_id: str, grant_id: int, bank: str, account_number: str) -> Dict[str, Any]:
+    return await request("POST", f"/grants/{grant_id}/confirm", conversation_id,
+                         json={"profile_id": ME, "bank": bank, "account_number": account_number})
 
 
 async def calendar(**params: Any) -> Any:
     return await request("GET", "/calendar", params={k: v for k, v in params.items() if v is not None})
 
 
-async def rate(level: str, reason: Optional[str], conversation_id: str, application_id: Optional[str] = None,
-               profile_id: Optional[str] = None) -> Any:
-    return await request("POST", "/ratings", json={"level": level, "reason": reason, "conversation_id": conversation_id[:80],
-                                                    "application_id": application_id, "profile_id": profile_id})
+async def rate(level: str, reason: Optional[str], conversation_id: str, application_id: Optional[str] = None) -> Any:
+    return await request("POST", "/ratings", conversation_id,
+                         json={"level": level, "reason": reason, "conversation_id": conversation_id[:80],
+                               "application_id": application_id})
 
 
 async def open_ticket(conversation_id: str, summary: str, transcript: List[Dict[str, str]],
-                      profile_id: Optional[str] = None, contact: Optional[str] = None) -> Any:
-    """A handoff ticket (转人工) with the conversation so far, for the hotline console."""
-    return await request("POST", "/tickets", json={
-        "conversation_id": conversation_id[:80], "summary": summary[:1000], "profile_id": profile_id,
+                      contact: Optional[str] = None, kind: str = "handoff") -> Any:
+    """A handoff ticket (转人工) or a complaint with the conversation so far, for the hotline console."""
+    return await request("POST", "/tickets", conversation_id, json={
+        "conversation_id": conversation_id[:80], "summary": summary[:1000], "kind": kind,
         "transcript": transcript or [{"role": "user", "text": summary[:4000]}], "contact": contact})
 
 
-async def update_ticket(ticket_id: str, **changes: Any) -> Any:
-    return await request("PATCH", f"/tickets/{ticket_id}", json=changes)
+async def update_ticket(conversation_id: str, ticket_id: str, **changes: Any) -> Any:
+    return await request("PATCH", f"/tickets/{ticket_id}", conversation_id, json=changes)
 
 
-async def subscribe(conversation_id: str, topic: str, profile_id: Optional[str] = None) -> Dict[str, Any]:
+async def subscribe(conversation_id: str, topic: str) -> Dict[str, Any]:
     """Reminders for a category, a policy id or "all"; subscribing again answers with ``existing: true``."""
-    return await request("POST", "/subscriptions", json={"conversation_id": conversation_id[:80], "topic": topic[:40],
-                                                          "profile_id": profile_id})
+    return await request("POST", "/subscriptions", conversation_id,
+                         json={"conversation_id": conversation_id[:80], "topic": topic[:40]})

@@ -16,6 +16,8 @@ log = logging.getLogger("eligibility")
 
 HTTP_MESSAGES = {
     400: ("bad_request", "请求格式不正确，请检查后重试。"),
+    401: ("auth_required", "请先登录。"),
+    403: ("forbidden", "您没有权限进行此操作。"),
     404: ("not_found", "您访问的地址不存在。"),
     405: ("method_not_allowed", "该地址不支持这种请求方式。"),
     413: ("body_too_large", "请求内容过大。"),
@@ -62,7 +64,10 @@ def _zh(err: Dict[str, Any]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> MaskedJSONResponse:
-        return MaskedJSONResponse(exc.body(), status_code=exc.status)
+        headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if exc.status == 401 else None
+        if exc.status == 429 and "retry_after" in exc.extra:
+            headers = {"Retry-After": str(exc.extra["retry_after"])}
+        return MaskedJSONResponse(exc.body(), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> MaskedJSONResponse:

@@ -62,16 +62,16 @@ class ApplicationRequest(Body):
 
 
 class ApplicationUpdate(Body):
+    """The actor is the signed-in reviewer, never a name the request declares."""
     status: Literal["under_review", "approved", "rejected", "paid"]
-    note: Optional[str] = Field(None, max_length=1000)
-    actor: str = Field("reviewer", min_length=1, max_length=60)
+    note: Optional[str] = Field(None, max_length=1000, description="审核意见；不予通过时必填，申请人可见")
 
 
 class GrantConfirm(Body):
-    profile_id: str = Field(..., min_length=1, max_length=40)
+    profile_id: str = Field("me", min_length=1, max_length=40, description="me：已登录的本人或对话绑定的主体")
     bank: str = Field(..., min_length=2, max_length=40)
     account_number: str = Field(..., min_length=8, max_length=40)
-    account_name: str = Field(..., min_length=1, max_length=60)
+    account_name: Optional[str] = Field(None, min_length=1, max_length=60, description="默认为主体名称")
 
 
 class RatingRequest(Body):
@@ -89,7 +89,7 @@ class Message(Body):
 
 
 class HandoffRequest(Body):
-    kind: Literal["handoff"] = "handoff"
+    kind: Literal["handoff", "complaint"] = "handoff"
     conversation_id: str = Field(..., min_length=1, max_length=80)
     transcript: List[Message] = Field(..., min_items=1, max_items=500)
     summary: Optional[str] = Field(None, max_length=1000)
@@ -101,7 +101,6 @@ class TicketUpdate(Body):
     status: Optional[Literal["待回访", "整改中", "已办结", "待处理", "处理中"]] = None
     note: Optional[str] = Field(None, max_length=2000)
     assignee: Optional[str] = Field(None, max_length=60)
-    actor: str = Field("hotline", min_length=1, max_length=60)
 
 
 class SubscriptionRequest(Body):
@@ -109,3 +108,89 @@ class SubscriptionRequest(Body):
     topic: str = Field(..., min_length=1, max_length=40,
                        description="政策类别（如 人才、科技创新）、政策编号（如 ENT-011）或 all（全部政策）")
     profile_id: Optional[str] = Field(None, max_length=40, description="统一社会信用代码或身份证号（可选）")
+
+
+# ---- identity and trust --------------------------------------------------------------------------
+
+CHANNELS = Literal["rest", "wechat", "web", "socketio", "console", "terminal"]
+
+
+class OtpSend(Body):
+    subject_id: str = Field(..., min_length=1, max_length=40, description="身份证号或统一社会信用代码")
+
+
+class OtpVerify(Body):
+    code: str = Field(..., min_length=1, max_length=12, description="短信中的6位验证码")
+    channel: CHANNELS = "rest"
+
+
+class LoginStart(Body):
+    channel: CHANNELS = "rest"
+
+
+class StaffLogin(Body):
+    username: str = Field(..., min_length=1, max_length=60)
+    password: str = Field(..., min_length=1, max_length=200)
+
+
+class Subject(BaseModel):
+    id: str = Field(..., description="脱敏后的证件号码或统一社会信用代码")
+    kind: str
+    name: Optional[str] = None
+    in_data_account: bool
+
+
+class Binding(BaseModel):
+    bound: bool
+    subject: Optional[Subject] = None
+    method: Optional[str] = None
+    bound_at: Optional[str] = None
+    unbound: Optional[bool] = None
+
+
+class BoundWithToken(Binding):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+
+
+class CodeSent(BaseModel):
+    sent: bool
+    expires_in: int
+    message: str
+
+
+class LoginLink(BaseModel):
+    login_url: str
+    expires_in: int
+
+
+class StaffToken(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+    roles: List[str]
+    display_name: str
+
+
+class Deletion(BaseModel):
+    deleted: Dict[str, int]
+    kept: Dict[str, int]
+    kept_reason: str
+
+
+class OutboxMessage(BaseModel):
+    id: int
+    channel: str
+    recipient: str
+    purpose: str
+    body: str
+    status: str
+    attempts: int
+    created_at: str
+    sent_at: Optional[str] = None
+
+
+class OutboxList(BaseModel):
+    count: int
+    messages: List[OutboxMessage]

@@ -8,6 +8,7 @@ size of their economies, industries with their usual qualifications and scale, c
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
 from typing import Any, Dict, Iterator, List, Sequence, Tuple
 
@@ -51,6 +52,12 @@ EDUCATION = [("初中及以下", 0.18), ("高中", 0.13), ("中专", 0.12), ("�
 ENTERPRISE_SOURCES = ("registration", "tax", "statistics", "social_insurance", "certification", "credit", "ip")
 CITIZEN_SOURCES = ("public_security", "social_insurance", "education", "employment", "talent", "civil_affairs",
                    "housing", "health", "credit")
+
+
+def demo_mobile(profile_id: str) -> str:
+    """The data account's mobile number of a demo profile: fixed by its id (13x-19x, 11 digits)."""
+    digest = hashlib.sha256(f"mobile:{profile_id}".encode()).hexdigest()
+    return "1" + "3456789"[int(digest[0], 16) % 7] + str(int(digest[1:12], 16) % 10**9).zfill(9)
 
 
 def _pick(rng: random.Random, items: Sequence[Any], weight_index: int) -> Any:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Optional
+
+from privacy import masking
+from privacy.logging import MaskingFilter as MaskingFilter  # re-exported for existing callers
+from privacy.logging import install
 
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 characters: no I, O, S, V, Z
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -95,8 +98,8 @@ def normalise(profile_id: str) -> str:
 
 
 def mask_citizen_id(number: str) -> str:
-    """440306********123X: the region, then the last four."""
-    return number[:6] + "*" * 8 + number[-4:] if len(number) == 18 else "*" * len(number)
+    """440306********123X: the region, then the last four (privacy.masking.mask_id_number)."""
+    return masking.mask_id_number(number)
 
 
 def is_citizen_id(text: str) -> bool:
@@ -104,35 +107,15 @@ def is_citizen_id(text: str) -> bool:
 
 
 def mask_ids(text: str) -> str:
-    """Mask every valid citizen ID number inside free text (logs, transcripts, JSON)."""
-    return CITIZEN_PATTERN.sub(lambda m: mask_citizen_id(m.group(1)) if is_citizen_id(m.group(1)) else m.group(1), text)
+    """Mask ID numbers (valid or not), mobile numbers and bank accounts in free text (privacy.masking)."""
+    return masking.mask_text(text)
 
 
 def mask_name(name: str) -> str:
-    return name[:1] + "*" * (len(name) - 1) if name else name
-
-
-class MaskingFilter(logging.Filter):
-    """Masks citizen ID numbers in every log record (uvicorn's access log carries them in paths)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = mask_ids(record.msg)
-        if record.args:
-            args: Any = record.args
-            if isinstance(args, tuple):
-                record.args = tuple(mask_ids(a) if isinstance(a, str) else a for a in args)
-            elif isinstance(args, dict):
-                record.args = {k: mask_ids(v) if isinstance(v, str) else v for k, v in args.items()}
-        return True
+    """陈*兰 (privacy.masking.mask_name)."""
+    return masking.mask_name(name)
 
 
 def install_log_masking(*names: str) -> None:
-    mask = MaskingFilter()
-    for name in ("", "uvicorn", "uvicorn.access", "uvicorn.error", "eligibility", *names):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, MaskingFilter) for f in logger.filters):
-            logger.addFilter(mask)
-        for handler in logger.handlers:
-            if not any(isinstance(f, MaskingFilter) for f in handler.filters):
-                handler.addFilter(mask)
+    """privacy.logging.install: the masking filter on the usual loggers, their handlers and the root's."""
+    install(*names)

@@ -153,6 +153,7 @@ def declare(conn: Connection, profile: Profile, values: Mapping[str, Any], catal
 
 def insert_profiles(conn: Connection, rows: Iterable[Dict[str, Any]], catalogue: Catalogue) -> int:
     """Insert generated profiles ({id, kind, name, sources, values}) in batches; returns the count."""
+    from eligibility.profiles.generator import demo_mobile
     from eligibility.storage.bulk import bulk_insert
 
     now = dt.datetime.utcnow()
@@ -160,7 +161,7 @@ def insert_profiles(conn: Connection, rows: Iterable[Dict[str, Any]], catalogue:
     def flat() -> Iterable[Dict[str, Any]]:
         for r in rows:
             out = {"id": r["id"], "kind": r["kind"], "name": r["name"], "sources": json.dumps(r["sources"]),
-                   "created_at": now, "updated_at": now}
+                   "mobile": r.get("mobile") or demo_mobile(r["id"]), "created_at": now, "updated_at": now}
             out.update(to_row(r["values"], catalogue))
             yield out
 

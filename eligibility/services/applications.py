@@ -18,6 +18,7 @@ from eligibility.rules.evaluate import Outcome, evaluate_all, explain_all
 from eligibility.rules.model import Cond
 from eligibility.rules.policies import Policy
 from eligibility.rules.values import to_json
+from eligibility.services import audit, outbox
 from eligibility.services.benefit import estimate
 from eligibility.services.licences import cover_materials, licences_for
 from eligibility.services.profiles import checked_fields, display_id, get_profile
@@ -151,10 +152,14 @@ def _create(conn: Connection, ctx: Context, policy: Policy, raw_profile_id: str,
         raise invalid("not_eligible", "很抱歉，根据现有信息，您暂不符合该政策的以下条件：" + "；".join(unmet) + "。",
                       "at least one condition is not met", [{"field": "conditions", "message": m} for m in unmet])
     verified_only = derive(dict(profile.verified), today)
+    uncertain = low_confidence(policy)
     instant = (policy.handling == "秒批" and bool(policy.conditions) and policy.doc.conditions_complete
-               and evaluate_all(policy.conditions, verified_only) is True)
+               and not uncertain and evaluate_all(policy.conditions, verified_only) is True)
     if instant:
         decision = {"decision": "秒批通过", "reason": "全部条件均由共享数据核验满足，系统自动审批。"}
+    elif policy.handling == "秒批" and uncertain:
+        decision = {"decision": "转人工审核",
+                    "reason": "以下条件的政策口径尚待核实，不能自动审批，需人工审核：" + "；".join(uncertain) + "。"}
     elif policy.handling == "秒批":
         decision = {"decision": "转人工审核", "reason": "部分条件尚未由共享数据核验（或条件不完整），需人工审核。"}
     else:
@@ -188,7 +193,26 @@ def _create(conn: Connection, ctx: Context, policy: Policy, raw_profile_id: str,
         profile_id=profile.id, kind="application", application_id=app_id, policy_id=policy.id, title=title,
         body=("您的申请已由系统自动审批通过，资金将按规定拨付。" if instant else "您的申请已提交，主管部门将尽快审核，请留意办理进度。"),
         created_at=now))
-    return _render(row, events, ctx)
+    name = policy.doc.short_title or policy.doc.title
+    sms = outbox.queue_to_subject(conn, ctx, profile.id, (
+        f"【政策通】您申请的“{name}”已秒批通过（编号{app_id}），资金将按规定拨付。" if instant else
+        f"【政策通】您申请的“{name}”已受理（编号{app_id}），审核结果将短信通知您。"), "application")
+    audit.record(conn, ctx, actor, "application.create", "application", app_id, subject_id=profile.id,
+                 after={"policy_id": policy.id, "status": status, "decision": decision["decision"]})
+    rendered = _render(row, events, ctx)
+    rendered["sms_queued"] = sms is not None
+    return rendered
+
+
+def low_confidence(policy: Policy) -> List[str]:
+    """The texts of conditions whose reading of the policy is uncertain (``confidence: low``): 秒批 never
+    decides on them."""
+    return [leaf.text for node in policy.conditions for leaf in node.leaves() if leaf.confidence == "low"]
+
+
+def owner(ctx: Context, app_id: str) -> Optional[str]:
+    with ctx.db.read() as conn:
+        return conn.execute(sa.select(t.applications.c.profile_id).where(t.applications.c.id == app_id)).scalar()
 
 
 def view(conn: Connection, app_id: str, ctx: Context) -> Dict[str, Any]:
@@ -247,4 +271,14 @@ def advance(ctx: Context, app_id: str, status: str, note: Optional[str], actor: 
             status=status, updated_at=now, active_key=row["active_key"] if status in OPEN else None))
         conn.execute(t.application_events.insert().values(
             application_id=app_id, status=status, actor=actor, note=note, at=now))
+        policy = ctx.policies.get(row["policy_id"])
+        name = (policy.doc.short_title or policy.doc.title) if policy else row["policy_id"]
+        words = {"under_review": "进入审核", "approved": "已审核通过", "rejected": "未予通过", "paid": "资金已拨付"}[status]
+        body = f"您申请的“{name}”{words}" + (f"，原因：{note}" if status == "rejected" and note else "") + "。"
+        conn.execute(t.notifications.insert().values(
+            profile_id=row["profile_id"], kind="application", application_id=app_id, policy_id=row["policy_id"],
+            title=f"{name}：{STATUS_LABEL[status]}", body=body, created_at=now))
+        outbox.queue_to_subject(conn, ctx, row["profile_id"], f"【政策通】{body}（编号{app_id}）", "application")
+        audit.record(conn, ctx, actor, "application.status", "application", app_id, subject_id=row["profile_id"],
+                     before={"status": row["status"]}, after={"status": status}, reason=note)
         return view(conn, app_id, ctx)

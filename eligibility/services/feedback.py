@@ -13,6 +13,8 @@ from sqlalchemy.engine import Connection
 from eligibility.context import Context
 from eligibility.errors import AppError, invalid, not_found
 from eligibility.profiles.ids import mask_ids
+from eligibility.services import audit
+from eligibility.services.personal_data import transcript_json
 from eligibility.services.profiles import checked_id, display_id
 from eligibility.storage import tables as t
 
@@ -20,10 +22,13 @@ LEVELS = ("非常满意", "满意", "基本满意", "不满意", "非常不满�
 BAD = ("不满意", "非常不满意")
 FLOWS = {
     "callback": {"待回访": ("整改中",), "整改中": ("已办结",), "已办结": ()},
+    "complaint": {"待回访": ("整改中", "已办结"), "整改中": ("已办结",), "已办结": ()},
     "handoff": {"待处理": ("处理中", "已办结"), "处理中": ("已办结",), "已办结": ()},
 }
-FIRST = {"callback": "待回访", "handoff": "待处理"}
-CALLBACK_WORKING_DAYS = 5
+FIRST = {"callback": "待回访", "complaint": "待回访", "handoff": "待处理"}
+KIND_LABEL = {"callback": "差评回访", "complaint": "投诉", "handoff": "转人工"}
+CALLBACK_WORKING_DAYS = 5  # a bad rating or a complaint is called back within five working days
+HANDOFF_WORKING_DAYS = 1
 
 
 def add_working_days(day: dt.date, n: int) -> dt.date:
@@ -47,8 +52,8 @@ def _insert_ticket(conn: Connection, ctx: Context, kind: str, summary: str, *, r
     tid = _ticket_id(now)
     conn.execute(t.tickets.insert().values(
         id=tid, kind=kind, status=FIRST[kind], due_date=due, rating_id=rating_id, conversation_id=conversation_id,
-        application_id=application_id, profile_id=profile_id, summary=summary, contact=contact,
-        transcript_json=json.dumps(transcript or [], ensure_ascii=False), created_at=now, updated_at=now))
+        application_id=application_id, profile_id=profile_id, summary=mask_ids(summary), contact=contact,
+        transcript_json=transcript_json(transcript or []), created_at=now, updated_at=now))
     conn.execute(t.ticket_events.insert().values(ticket_id=tid, status=FIRST[kind], note="工单已创建", actor="system", at=now))
     return tid
 
@@ -68,6 +73,7 @@ def rate(ctx: Context, level: str, reason: Optional[str], conversation_id: Optio
                 raise not_found("申请", application_id, "application_not_found")
             pid = pid or row.profile_id
         now = ctx.now()
+        reason = mask_ids(reason) if reason else reason
         res = conn.execute(t.ratings.insert().values(level=level, reason=reason, conversation_id=conversation_id,
                                                      application_id=application_id, profile_id=pid, created_at=now))
         rating_id = int(res.inserted_primary_key[0])
@@ -87,12 +93,17 @@ def rate(ctx: Context, level: str, reason: Optional[str], conversation_id: Optio
 
 
 def handoff(ctx: Context, conversation_id: str, transcript: List[Dict[str, Any]], summary: Optional[str],
-            profile_id: Optional[str], contact: Optional[str]) -> Dict[str, Any]:
+            profile_id: Optional[str], contact: Optional[str], kind: str = "handoff",
+            actor: str = "system") -> Dict[str, Any]:
+    """A 转人工 ticket (due the next working day) or a complaint (called back within five working days)."""
     pid = checked_id(profile_id) if profile_id else None
     text = summary or next((m["text"] for m in reversed(transcript) if m.get("role") == "user"), "用户请求转人工服务")
+    days = HANDOFF_WORKING_DAYS if kind == "handoff" else CALLBACK_WORKING_DAYS
+    head = "转人工：" if kind == "handoff" and not text.startswith("转人工") else ""
     with ctx.db.write() as conn:
-        tid = _insert_ticket(conn, ctx, "handoff", f"转人工：{text}", conversation_id=conversation_id, profile_id=pid,
-                             contact=contact, transcript=transcript)
+        tid = _insert_ticket(conn, ctx, kind, head + text, conversation_id=conversation_id, profile_id=pid,
+                             contact=contact, transcript=transcript, due=add_working_days(ctx.today(), days))
+        audit.record(conn, ctx, actor, "ticket.create", "ticket", tid, subject_id=pid, after={"kind": kind})
         return _view(conn, tid)
 
 
@@ -107,18 +118,22 @@ def _view(conn: Connection, tid: str) -> Dict[str, Any]:
         if isinstance(m.get("text"), str):
             m["text"] = mask_ids(m["text"])
     return {
-        "id": row["id"], "kind": row["kind"], "kind_label": "差评回访" if row["kind"] == "callback" else "转人工",
+        "id": row["id"], "kind": row["kind"], "kind_label": KIND_LABEL.get(row["kind"], row["kind"]),
         "status": row["status"], "due_date": row["due_date"].isoformat() if row["due_date"] else None,
         "summary": mask_ids(row["summary"]), "conversation_id": row["conversation_id"],
         "application_id": row["application_id"],
         "profile_id": display_id(row["profile_id"]) if row["profile_id"] else None,
-        "contact": (row["contact"][:3] + "****" + row["contact"][-4:]) if row["contact"] and len(row["contact"]) >= 8
-        else row["contact"],
+        "contact": mask_ids(row["contact"]) if row["contact"] else None,
         "assignee": row["assignee"], "transcript": transcript,
         "history": [{"status": e["status"], "note": mask_ids(e["note"] or ""), "actor": e["actor"],
                      "at": e["at"].isoformat(timespec="seconds")} for e in events],
         "created_at": row["created_at"].isoformat(timespec="seconds"),
     }
+
+
+def conversation_of(ctx: Context, tid: str) -> Optional[str]:
+    with ctx.db.read() as conn:
+        return conn.execute(sa.select(t.tickets.c.conversation_id).where(t.tickets.c.id == tid)).scalar()
 
 
 def get(ctx: Context, tid: str) -> Dict[str, Any]:
@@ -165,6 +180,10 @@ def update(ctx: Context, tid: str, status: Optional[str], note: Optional[str], a
         if assignee is not None:
             values["assignee"] = assignee
         conn.execute(t.tickets.update().where(t.tickets.c.id == tid).values(**values))
-        conn.execute(t.ticket_events.insert().values(ticket_id=tid, status=status or row["status"], note=note,
-                                                     actor=actor, at=now))
+        conn.execute(t.ticket_events.insert().values(ticket_id=tid, status=status or row["status"],
+                                                     note=mask_ids(note) if note else None, actor=actor, at=now))
+        audit.record(conn, ctx, actor, "ticket.update", "ticket", tid, subject_id=row["profile_id"],
+                     before={"status": row["status"], "assignee": row["assignee"]},
+                     after={"status": status or row["status"], "assignee": assignee if assignee is not None
+                            else row["assignee"]}, reason=note)
         return _view(conn, tid)

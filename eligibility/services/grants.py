@@ -11,12 +11,14 @@ from typing import Any, Dict, List, Mapping, Optional
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from eligibility.auth.principal import Principal
 from eligibility.context import Context
 from eligibility.errors import AppError, invalid, not_found
 from eligibility.profiles.store import from_row
 from eligibility.rules.evaluate import evaluate_all
 from eligibility.rules.policies import Policy
 from eligibility.rules.sqlcompile import all_to_sql
+from eligibility.services import audit, outbox
 from eligibility.services.profiles import checked_id, display_id
 from eligibility.storage import tables as t
 
@@ -60,6 +62,15 @@ def run(ctx: Context, period: Optional[str] = None) -> Dict[str, Any]:
                 sa.select(g.c.profile_id, sa.literal("grant", sa.String), g.c.id, g.c.policy_id,
                           sa.literal(title, sa.String), sa.literal(body, sa.Text), sa.literal(now, sa.DateTime))
                 .where(g.c.run_id == run_id, g.c.policy_id == policy.id)))
+            sms = (f"【政策通】您符合“{policy.doc.short_title or policy.doc.title}”（免申即享），无需申请。"
+                   "请在政策通中确认收款账户后发放。")
+            conn.execute(t.outbox.insert().from_select(
+                ["channel", "recipient", "subject_id", "purpose", "body", "status", "attempts", "created_at"],
+                sa.select(sa.literal("sms", sa.String), p.c.mobile, g.c.profile_id, sa.literal("grant", sa.String),
+                          sa.literal(sms, sa.Text), sa.literal("queued", sa.String), sa.literal(0, sa.Integer),
+                          sa.literal(now, sa.DateTime))
+                .select_from(g.join(p, p.c.id == g.c.profile_id))
+                .where(g.c.run_id == run_id, g.c.policy_id == policy.id, p.c.mobile.is_not(None))))
         created = sum(per_policy.values())
         conn.execute(t.grant_runs.update().where(t.grant_runs.c.id == run_id).values(
             finished_at=ctx.now(), policies=len(per_policy), grants_created=created, notifications_created=created))
@@ -106,28 +117,35 @@ def notifications(ctx: Context, raw_profile_id: str) -> List[Dict[str, Any]]:
              "grant": _grant_view(grants[r["grant_id"]], ctx) if r["grant_id"] in grants else None} for r in rows]
 
 
+def owner(ctx: Context, grant_id: int) -> Optional[str]:
+    with ctx.db.read() as conn:
+        return conn.execute(sa.select(t.grants.c.profile_id).where(t.grants.c.id == grant_id)).scalar()
+
+
 def _account_problem(number: str) -> Optional[str]:
-    digits = number.replace(" ", "")
+    digits = number.replace(" ", "").replace("-", "")
     if not digits.isdigit() or not 8 <= len(digits) <= 30:
         return "收款账号应为8至30位数字，请核对。"
     return None
 
 
-def confirm(ctx: Context, grant_id: int, raw_profile_id: str, account_number: str, account_name: str,
-            bank: str) -> Dict[str, Any]:
+def confirm(ctx: Context, grant_id: int, raw_profile_id: str, account_number: str, account_name: Optional[str],
+            bank: str, actor: Principal | str = "applicant") -> Dict[str, Any]:
     """Confirm the receiving account once; the (simulated) payment follows at once."""
     pid = checked_id(raw_profile_id)
     problem = _account_problem(account_number)
     if problem:
         raise invalid("invalid_account", problem, "account number must be 8-30 digits",
                       [{"field": "account_number", "message": problem}])
-    digits = account_number.replace(" ", "")
-    digest = hashlib.sha256(f"{bank}|{digits}|{account_name}".encode()).hexdigest()
+    digits = account_number.replace(" ", "").replace("-", "")
     g = t.grants
     with ctx.db.write() as conn:
         row = conn.execute(sa.select(g).where(g.c.id == grant_id)).mappings().first()
         if row is None or row["profile_id"] != pid:
             raise not_found("待确认的免申即享资金", str(grant_id), "grant_not_found")
+        if account_name is None:
+            account_name = conn.execute(sa.select(t.profiles.c.name).where(t.profiles.c.id == pid)).scalar() or ""
+        digest = hashlib.sha256(f"{bank}|{digits}|{account_name}".encode()).hexdigest()
         if row["status"] != "notified":
             if row["account_hash"] == digest:
                 return _grant_view(row, ctx)
@@ -137,6 +155,11 @@ def confirm(ctx: Context, grant_id: int, raw_profile_id: str, account_number: st
         conn.execute(g.update().where(g.c.id == grant_id, g.c.status == "notified").values(
             status="paid", account_masked=f"{bank} ****{digits[-4:]}", account_hash=digest, confirmed_at=now, paid_at=now))
         _notify_paid(conn, row, now)
+        amount = f"{row['amount_wan']:g}万元" if row["amount_wan"] else "相应资金"
+        outbox.queue_to_subject(conn, ctx, pid, f"【政策通】您的免申即享资金{amount}已发放至{bank}尾号{digits[-4:]}的账户"
+                                "（演示环境为模拟拨付）。", "grant")
+        audit.record(conn, ctx, actor, "grant.confirm", "grant", str(grant_id), subject_id=pid,
+                     before={"status": row["status"]}, after={"status": "paid", "account": f"{bank} ****{digits[-4:]}"})
         fresh = conn.execute(sa.select(g).where(g.c.id == grant_id)).mappings().first()
         assert fresh is not None
         return _grant_view(fresh, ctx)

@@ -120,6 +120,14 @@ def for_conversation(ctx: Context, conversation_id: str) -> List[Dict[str, Any]]
     return [_view(r, ctx.policies) for r in rows]
 
 
+def owner(ctx: Context, sub_id: str) -> Optional[Tuple[str, Optional[str]]]:
+    """(conversation id, profile id) of a subscription, or None."""
+    with ctx.db.read() as conn:
+        row = conn.execute(sa.select(t.subscriptions.c.conversation_id, t.subscriptions.c.profile_id)
+                           .where(t.subscriptions.c.id == sub_id)).first()
+    return (row.conversation_id, row.profile_id) if row else None
+
+
 def unsubscribe(ctx: Context, sub_id: str) -> None:
     with ctx.db.write() as conn:
         _get(conn, sub_id)
@@ -139,6 +147,38 @@ def reminders(policies: List[Policy], today: dt.date, days: int) -> List[Dict[st
                                 "days_until": (day - today).days, "window": w.describe()})
     out.sort(key=lambda r: (r["date"], r["policy_id"], r["event"] != "opens"))
     return out
+
+
+REMIND_DAYS = 7  # a window opening or closing within a week is reminded
+
+
+def send_reminders(ctx: Context, days: int = REMIND_DAYS) -> Dict[str, int]:
+    """The reminder job: for every subscription whose subscriber is verified (a profile, or the subject its
+    conversation was bound to), an SMS per window that opens or closes within ``days`` — once per event."""
+    from eligibility.services import outbox
+
+    ps, today = ctx.policies, ctx.today()
+    queued = skipped = 0
+    with ctx.db.read() as conn:
+        subs = conn.execute(sa.select(t.subscriptions)).mappings().all()
+        bound = dict(conn.execute(sa.select(t.bindings.c.conversation_id, t.bindings.c.subject_id)
+                                  .order_by(t.bindings.c.id)).all())
+    for sub in subs:
+        subject = sub["profile_id"] or bound.get(sub["conversation_id"])
+        if not subject:
+            skipped += 1
+            continue
+        for r in reminders(covered(ps, sub["topic"], sub["topic_kind"]), today, days):
+            words = "开始申报" if r["event"] == "opens" else "申报截止"
+            body = f"【政策通】您订阅的“{r['title']}”将于{r['date']}{words}（还有{r['days_until']}天），详情请问政策通。"
+            key = f"reminder:{sub['id']}:{r['policy_id']}:{r['event']}:{r['date']}"
+            try:
+                with ctx.db.write() as conn:
+                    if outbox.queue_to_subject(conn, ctx, subject, body, "reminder", dedupe_key=key) is not None:
+                        queued += 1
+            except IntegrityError:  # reminded already
+                continue
+    return {"queued": queued, "unverified_subscriptions": skipped}
 
 
 def due(ctx: Context, sub_id: str, days: int) -> Dict[str, Any]:

@@ -32,10 +32,38 @@ def _subscriptions(conn: Connection, ops: Operations) -> None:
     t.subscriptions.create(conn, checkfirst=True)  # a fresh database already has it from step 1
 
 
+def _identity_and_trust(conn: Connection, ops: Operations) -> None:
+    """Staff, bindings, login sessions, one-time codes, the outbox and the append-only audit log."""
+    for table in (t.staff_users, t.bindings, t.login_sessions, t.otp_challenges, t.outbox, t.audit_log):
+        table.create(conn, checkfirst=True)
+    if "mobile" not in {c["name"] for c in sa.inspect(conn).get_columns("profiles")}:
+        ops.add_column("profiles", sa.Column("mobile", sa.String(20), nullable=True))
+    from eligibility.profiles.generator import demo_mobile
+
+    ids = conn.execute(sa.select(t.profiles.c.id).where(t.profiles.c.mobile.is_(None))).scalars().all()
+    for pid in ids:
+        conn.execute(t.profiles.update().where(t.profiles.c.id == pid).values(mobile=demo_mobile(pid)))
+    # append-only: the database itself refuses to change or remove an audit entry
+    if conn.dialect.name == "sqlite":
+        for verb in ("UPDATE", "DELETE"):
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER IF NOT EXISTS audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log "
+                "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END")
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$ "
+            "BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$ LANGUAGE plpgsql")
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log")
+        conn.exec_driver_sql("CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+                             "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()")
+
+
 MIGRATIONS: List[Tuple[int, str, Callable[[Connection, Operations], None]]] = [
     (1, "initial tables", _initial),
     (2, "indexes for grants by policy and tickets by due date", _grant_and_ticket_indexes),
     (3, "subscriptions to application-window reminders", _subscriptions),
+    (4, "identity and trust: staff, bindings, one-time codes, outbox, audit log, data-account mobiles",
+     _identity_and_trust),
 ]
 
 

@@ -40,6 +40,7 @@ profile_base_columns = (
     sa.Column("kind", sa.String(12), nullable=False),
     sa.Column("name", sa.String(120), nullable=False),
     sa.Column("sources", sa.Text, nullable=False, default="{}"),  # {source: ISO time of the last sync}
+    sa.Column("mobile", sa.String(20)),  # the mobile number the data account holds (one-time codes go there)
     _ts("created_at"),
     _ts("updated_at"),
 )
@@ -182,4 +183,88 @@ subscriptions = sa.Table(
     _ts("created_at"),
     # one subscription per conversation and topic, also under concurrent requests
     sa.UniqueConstraint("conversation_id", "topic", name="uq_subscriptions_conversation_topic"),
+)
+
+# ---- identity and trust (eligibility/auth) ----------------------------------------------------------
+
+staff_users = sa.Table(
+    "staff_users", metadata,
+    sa.Column("username", sa.String(60), primary_key=True),
+    sa.Column("display_name", sa.String(60), nullable=False),
+    sa.Column("roles", sa.String(100), nullable=False),  # comma-separated: operator, reviewer, admin
+    sa.Column("password_hash", sa.String(200), nullable=False),  # argon2id
+    sa.Column("active", sa.Boolean(create_constraint=False), nullable=False, default=True),
+    _ts("created_at"),
+)
+
+bindings = sa.Table(
+    "bindings", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(80), nullable=False, index=True),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("subject_id", sa.String(18), nullable=False, index=True),
+    sa.Column("method", sa.String(10), nullable=False),  # oidc | otp
+    sa.Column("idp_subject", sa.String(100)),
+    _ts("created_at"),
+    _ts("last_seen_at"),
+    _ts("revoked_at", nullable=True),
+    sa.Column("active_key", sa.String(80), unique=True),  # the conversation id while the binding is active
+)
+
+login_sessions = sa.Table(
+    "login_sessions", metadata,
+    sa.Column("state", sa.String(64), primary_key=True),
+    sa.Column("nonce", sa.String(64), nullable=False),
+    sa.Column("code_verifier", sa.String(128), nullable=False),
+    sa.Column("authorize_url", sa.Text, nullable=False),
+    sa.Column("conversation_id", sa.String(80)),
+    sa.Column("channel", sa.String(20), nullable=False),
+    _ts("created_at"),
+    _ts("expires_at"),
+    _ts("used_at", nullable=True),
+)
+
+otp_challenges = sa.Table(
+    "otp_challenges", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(80), nullable=False, index=True),
+    sa.Column("subject_id", sa.String(18), nullable=False),
+    sa.Column("number_key", sa.String(64), nullable=False, index=True),  # HMAC of the mobile (rate limits)
+    sa.Column("code_hash", sa.String(100), nullable=False),  # salt:HMAC of the code (81 chars); a decoy when no mobile
+    sa.Column("method", sa.String(10), nullable=False, default="otp"),  # otp (SMS) | oidc (shown after the login)
+    sa.Column("idp_subject", sa.String(100)),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    _ts("created_at"),
+    _ts("expires_at"),
+    _ts("consumed_at", nullable=True),
+)
+
+outbox = sa.Table(
+    "outbox", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("channel", sa.String(10), nullable=False),  # sms
+    sa.Column("recipient", sa.String(40), nullable=False),
+    sa.Column("subject_id", sa.String(18), index=True),
+    sa.Column("purpose", sa.String(20), nullable=False),  # otp | application | grant | ticket
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False, index=True),  # queued | sent | failed
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("error", sa.String(200)),
+    sa.Column("dedupe_key", sa.String(160), unique=True),  # one message per reminder event, however often it runs
+    _ts("created_at"),
+    _ts("sent_at", nullable=True),
+)
+
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _ts("at"),
+    sa.Column("actor", sa.String(80), nullable=False),  # staff:NAME, subject:MASKED, service:actions, system
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("target_kind", sa.String(20), nullable=False),
+    sa.Column("target_id", sa.String(80)),
+    sa.Column("subject_id", sa.String(18), index=True),  # whose data it concerns (for export and deletion)
+    sa.Column("before_json", sa.Text),
+    sa.Column("after_json", sa.Text),
+    sa.Column("reason", sa.String(400)),
 )

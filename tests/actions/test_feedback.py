@@ -1,7 +1,7 @@
 import asyncio
 import json
-import urllib.request
 
+import httpx
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.feedback import (
@@ -11,13 +11,21 @@ from actions.feedback import (
     ActionRateService,
     ActionRatingReason,
 )
-from tests.actions.conftest import said, slots_set, tracker
+from tests.actions.conftest import said, slots_set, staff_headers, tracker
 
 
 def run(action, t):  # type: ignore[no-untyped-def]
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, t, {}))
     return dispatcher, events
+
+
+def ticket_as_staff(url: str, ticket_id: str) -> dict:
+    """Tickets are for the hotline staff to read (operator role); the conversation cannot read them back."""
+    assert httpx.get(f"{url}/tickets/{ticket_id}").status_code == 401
+    r = httpx.get(f"{url}/tickets/{ticket_id}", headers=staff_headers(url))
+    assert r.status_code == 200, r.text
+    return dict(r.json())
 
 
 def fallback_event(text: str) -> dict:
@@ -54,8 +62,7 @@ def test_handoff_ticket_carries_the_transcript(eligibility_url: str) -> None:
     dispatcher, events = run(ActionHandoff(), tracker("转人工", intent="human_handoff", events=history))
     ticket_id = slots_set(events)["last_ticket"]
     assert ticket_id in said(dispatcher)
-    with urllib.request.urlopen(f"{eligibility_url}/tickets/{ticket_id}") as resp:
-        ticket = json.loads(resp.read())
+    ticket = ticket_as_staff(eligibility_url, ticket_id)
     assert "居住证第一次怎么办" in json.dumps(ticket, ensure_ascii=False)
 
 
@@ -67,8 +74,7 @@ def test_bad_rating_opens_a_callback_and_takes_the_reason(eligibility_url: str) 
     reason = tracker("答非所问，等了很久", intent="complain", slots={"last_ticket": slots["last_ticket"]})
     _, events = run(ActionRatingReason(), reason)
     assert slots_set(events) == {"awaiting": None}
-    with urllib.request.urlopen(f"{eligibility_url}/tickets/{slots['last_ticket']}") as resp:
-        assert "答非所问" in resp.read().decode()
+    assert "答非所问" in json.dumps(ticket_as_staff(eligibility_url, slots["last_ticket"]), ensure_ascii=False)
 
 
 def test_good_rating_opens_nothing() -> None:

@@ -3,7 +3,7 @@
 import asyncio
 import re
 import socket
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
 import httpx
 import pytest
@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import settings as action_settings
 from actions.calendar import ActionSubscribe
 from eligibility.profiles.demo import PERSONAS
-from tests.actions.conftest import said, tracker
+from tests.actions.conftest import said, service_headers, tracker
 
 HIGH_TECH = PERSONAS[0].id
 
@@ -24,8 +24,10 @@ def run(t):  # type: ignore[no-untyped-def]
 
 
 def stored(eligibility_url: str, sender: str) -> List[Dict[str, Any]]:
-    r = httpx.get(f"{eligibility_url}/subscriptions", params={"conversation_id": sender})
-    assert r.status_code == 200
+    """The conversation's subscriptions, read as the action server speaking for that conversation."""
+    r = httpx.get(f"{eligibility_url}/subscriptions", params={"conversation_id": sender},
+                  headers=service_headers(sender))
+    assert r.status_code == 200, r.text
     return r.json()["subscriptions"]
 
 
@@ -33,12 +35,15 @@ def no_english(text: str) -> bool:
     return re.search(r"[A-Za-z]", text) is None
 
 
-def test_a_category_is_subscribed_once_and_the_repeat_is_acknowledged(eligibility_url: str) -> None:
+def test_a_category_is_subscribed_once_and_the_repeat_is_acknowledged(
+        eligibility_url: str, bind: Callable[[str, str], Dict[str, Any]]) -> None:
+    bind("sub-category", HIGH_TECH)
     t = tracker("订阅人才政策", intent="subscribe", entities=[{"entity": "category", "value": "人才"}],
                 slots={"profile_id": HIGH_TECH}, sender="sub-category")
     dispatcher, events = run(t)
     assert events == []
     assert said(dispatcher).startswith("已为您订阅「人才」类政策的申报提醒") and no_english(said(dispatcher))
+    assert "短信通知您在数据账户登记的手机" in said(dispatcher)
     again, _ = run(t)
     assert said(again).startswith("您已订阅过「人才」类政策的申报提醒，无需重复订阅")
     subs = stored(eligibility_url, "sub-category")
@@ -61,6 +66,8 @@ def test_nothing_named_subscribes_to_everything(eligibility_url: str) -> None:
     dispatcher, _ = run(tracker("有新政策通知我", intent="subscribe", sender="sub-all"))
     assert said(dispatcher).startswith("已为您订阅全部政策的申报提醒") and no_english(said(dispatcher))
     assert [s["topic"] for s in stored(eligibility_url, "sub-all")] == ["all"]
+    # an unverified conversation subscribes for itself alone, and is told how the reminders can reach it
+    assert stored(eligibility_url, "sub-all")[0]["profile_id"] is None and "先验证身份" in said(dispatcher)
 
 
 def test_an_unknown_category_is_declined_politely(eligibility_url: str) -> None:

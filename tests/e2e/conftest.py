@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 import uuid
-from typing import Callable, Iterator, List
+from typing import Callable, Iterator, List, Optional
 
 import pytest
 
@@ -18,7 +19,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     model = prepare()
     db = tmp_path_factory.mktemp("e2e") / "eligibility.db"
     running = Stack(model=model, ports={"eligibility": free_port(), "actions": free_port(), "rasa": free_port()},
-                    env={"ELIGIBILITY_DATABASE_URL": f"sqlite:///{db}"})
+                    env={"ELIGIBILITY_DATABASE_URL": f"sqlite:///{db}",
+                         # journeys bind the same demo subjects again and again: the limits have their own tests
+                         "ELIGIBILITY_OTP_RESEND_SECONDS": "0", "ELIGIBILITY_OTP_PER_NUMBER_PER_HOUR": "1000",
+                         "ELIGIBILITY_OTP_PER_CONVERSATION_PER_HOUR": "1000"})
     running.start(timeout=300)
     yield running
     running.stop()
@@ -53,3 +57,28 @@ def cited(replies: List[dict]) -> List[str]:
 
 def text_of(replies: List[dict]) -> str:
     return "\n".join(r.get("text", "") for r in replies)
+
+
+def api(stack: Stack, method: str, path: str, token: Optional[str] = None, body: Optional[dict] = None) -> dict:
+    """A call to the eligibility service of the running stack (JSON in and out)."""
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(f"{stack.url('eligibility')}{path}", data=data, headers=headers, method=method)
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.loads(resp.read())
+
+
+def staff_token(stack: Stack, username: str = "admin") -> str:
+    """The development staff accounts (operator / reviewer / admin) the service seeds."""
+    return api(stack, "POST", "/auth/staff/login", body={"username": username, "password": "Staff@2026"})["access_token"]
+
+
+def sms_code(stack: Stack, subject_id: str) -> str:
+    """The one-time code the outbox holds for this subject (SMS stay in the outbox in the default mode)."""
+    box = api(stack, "GET", f"/outbox?purpose=otp&subject_id={subject_id}&limit=1", staff_token(stack, "operator"))
+    assert box["messages"], "no one-time code was queued"
+    found = re.search(r"验证码为(\d{6})", box["messages"][0]["body"])
+    assert found, box
+    return found.group(1)

@@ -2,11 +2,12 @@
 eligibility service (demo data account: eligibility/README.md lists the personas)."""
 
 import json
+import urllib.error
 import urllib.request
 
 import pytest
 
-from tests.e2e.conftest import Chat, cited, text_of
+from tests.e2e.conftest import Chat, api, cited, sms_code, staff_token, text_of
 
 pytestmark = pytest.mark.e2e
 
@@ -35,7 +36,7 @@ def test_question_in_traditional_characters_gets_the_same_answer(chat: Chat) -> 
     assert cited(follow) == ["ENT-056"], follow
 
 
-def test_enterprise_matched_applied_and_approved_in_six_turns(chat: Chat) -> None:
+def test_enterprise_matched_applied_and_approved_in_six_turns(chat: Chat, stack) -> None:  # type: ignore[no-untyped-def]
     turns = 0
 
     def say(message: str) -> list:
@@ -44,7 +45,9 @@ def test_enterprise_matched_applied_and_approved_in_six_turns(chat: Chat) -> Non
         return chat(message)
 
     say("我们公司能申请哪些补贴？")
-    matches = say(f"统一社会信用代码 {HUAXIN}")
+    sent = say(f"统一社会信用代码 {HUAXIN}")
+    assert "验证码" in text_of(sent) and "华芯" not in text_of(sent), sent  # nothing said before binding
+    matches = say(sms_code(stack, HUAXIN))
     shown = [c for c in customs(matches) if c.get("type") == "matches"]
     assert shown and shown[0]["eligible"], matches
     instant = [pid for pid, handling in shown[0]["handling"].items() if handling == "秒批"]
@@ -57,15 +60,18 @@ def test_enterprise_matched_applied_and_approved_in_six_turns(chat: Chat) -> Non
     result = say("/affirm")
     app = next(c for c in customs(result) if c.get("type") == "application")
     assert app["status"] == "approved", result
-    assert "秒批" in text_of(result)
+    assert "秒批" in text_of(result) and "请留意短信通知" in text_of(result)
+    sms = api(stack, "GET", f"/outbox?purpose=application&subject_id={HUAXIN}", staff_token(stack, "operator"))
+    assert any(app["id"] in m["body"] for m in sms["messages"]), sms  # the promised SMS is really queued
     assert turns <= 6
 
 
-def test_applying_twice_for_the_same_policy_makes_one_application(chat: Chat) -> None:
+def test_applying_twice_for_the_same_policy_makes_one_application(chat: Chat, stack) -> None:  # type: ignore[no-untyped-def]
     """Whether this conversation or an earlier one applied first, there is one application, and the
     second confirmation names it."""
     chat("我们公司能申请哪些补贴？")
-    matches = chat(f"统一社会信用代码 {HUAXIN}")
+    chat(f"统一社会信用代码 {HUAXIN}")
+    matches = chat(sms_code(stack, HUAXIN))
     apply_payload = next(b["payload"] for r in matches for b in r.get("buttons") or [] if b["payload"].startswith("/apply"))
     ids = []
     for _ in range(2):
@@ -74,8 +80,10 @@ def test_applying_twice_for_the_same_policy_makes_one_application(chat: Chat) ->
     assert len(ids) == 2 and ids[0] == ids[1]
 
 
-def test_mian_shen_ji_xiang_notice(chat: Chat) -> None:
-    replies = chat(f"我们公司有没有免申即享的补贴？信用代码 {PENGCHENG}")
+def test_mian_shen_ji_xiang_notice(chat: Chat, stack) -> None:  # type: ignore[no-untyped-def]
+    sent = chat(f"我们公司有没有免申即享的补贴？信用代码 {PENGCHENG}")
+    assert "验证码" in text_of(sent) and "无需申请" not in text_of(sent), sent
+    replies = chat(sms_code(stack, PENGCHENG))  # the question resumes once the conversation is bound
     assert "无需申请" in text_of(replies), replies
 
 
@@ -97,15 +105,20 @@ def test_bad_rating_opens_a_ticket_with_the_reason(chat: Chat, stack) -> None:  
     assert "工单号" in rated
     ticket_id = rated.split("工单号")[1].split("，")[0].strip()
     chat("回答得太慢了，还答非所问")
-    with urllib.request.urlopen(f"{stack.url('eligibility')}/tickets/{ticket_id}", timeout=10) as resp:
-        ticket = json.loads(resp.read())
+    ticket = api(stack, "GET", f"/tickets/{ticket_id}", staff_token(stack, "operator"))
     assert "答非所问" in json.dumps(ticket, ensure_ascii=False)
+    assert ticket["due_date"]
 
 
 def test_handoff_carries_the_transcript(chat: Chat, stack) -> None:  # type: ignore[no-untyped-def]
     chat("居住证第一次怎么申请")
     replies = chat("我要转人工")
     handoff = next(c for c in customs(replies) if c.get("type") == "handoff")
-    with urllib.request.urlopen(f"{stack.url('eligibility')}/tickets/{handoff['ticket_id']}", timeout=10) as resp:
-        ticket = json.loads(resp.read())
+    ticket = api(stack, "GET", f"/tickets/{handoff['ticket_id']}", staff_token(stack, "operator"))
     assert "居住证第一次怎么申请" in json.dumps(ticket, ensure_ascii=False)
+
+
+def test_tickets_need_a_staff_login(stack) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        api(stack, "GET", "/tickets")
+    assert refused.value.code == 401

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from eligibility.modes import InvalidModes, load_modes
 from eligibility.rules.policies import build_policy_set
 from eligibility.services.matching import Filters, match
-from tests.eligibility.conftest import TODAY, doc, write_corpus, write_modes
+from tests.eligibility.conftest import TODAY, doc, subject_headers, write_corpus, write_modes
 
 REVENUE = {"field": "annual_revenue_wan", "op": ">=", "value": 1000, "text": "上年度营业收入不低于1000万元"}
 DISTRICT = {"field": "registered_district", "op": "in", "value": ["龙华区"], "text": "在龙华区注册"}
@@ -77,14 +77,16 @@ def test_idempotency_key_header(tmp_path: Path, make_client: Callable[..., TestC
     corpus = write_corpus(tmp_path / "c", [doc("ENT-801", [DISTRICT])])
     client = make_client(corpus=corpus, modes=write_modes(tmp_path / "m.yaml", []))
     pid = "91440309MA5H2KQ3XC"
+    me = subject_headers(client, pid)
     first = client.post("/applications", json={"profile_id": pid, "policy_id": "ENT-801"},
-                        headers={"Idempotency-Key": "hdr-key-0001"})
+                        headers={"Idempotency-Key": "hdr-key-0001", **me})
     assert first.status_code == 201 and first.json()["status"] == "under_review"  # 常规申报: reviewed by a person
-    again = client.post("/applications", json={"profile_id": pid, "policy_id": "ENT-801"},
-                        headers={"Idempotency-Key": "hdr-key-0001"})
+    again = client.post("/applications", json={"profile_id": "me", "policy_id": "ENT-801"},
+                        headers={"Idempotency-Key": "hdr-key-0001", **me})
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
     clash = client.post("/applications", json={"profile_id": pid, "policy_id": "ENT-801", "idempotency_key": "other-key-1"},
-                        headers={"Idempotency-Key": "hdr-key-0001"})
+                        headers={"Idempotency-Key": "hdr-key-0001", **me})
     assert clash.status_code == 422 and clash.json()["error"]["code"] == "idempotency_key_conflict"
-    citizen = client.post("/applications", json={"profile_id": "440309194803150023", "policy_id": "ENT-801"})
+    citizen = client.post("/applications", json={"profile_id": "440309194803150023", "policy_id": "ENT-801"},
+                          headers=subject_headers(client, "440309194803150023"))
     assert citizen.status_code == 422 and citizen.json()["error"]["code"] == "audience_mismatch"

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from eligibility.profiles.demo import PERSONAS
 from eligibility.storage import tables as t
-from tests.eligibility.conftest import doc, write_corpus, write_modes
+from tests.eligibility.conftest import doc, minted, staff_headers, subject_headers, write_corpus, write_modes
 
 HIGH_TECH = PERSONAS[0].id
 
@@ -42,20 +42,25 @@ def _journey(client: TestClient, corpus: Path) -> None:
     write_corpus(corpus, [doc("ENT-903", [
         {"field": "registered_district", "op": "in", "value": ["龙华区"], "text": "在龙华区注册"},
         {"field": "drone_pilot_licences_count", "op": ">=", "value": 2, "text": "持证无人机飞手不少于2人"}])])
-    reloaded = client.post("/admin/reload").json()
+    assert client.post("/admin/reload").status_code == 401
+    for role in ("operator", "reviewer"):
+        assert client.post("/admin/reload", headers=staff_headers(client, role)).status_code == 403
+    reloaded = client.post("/admin/reload", headers=staff_headers(client, "admin")).json()
     assert reloaded["policies"] == 3
     adhoc = client.post("/match", json={"fields": {"registered_district": "龙华区", "drone_pilot_licences_count": 3}})
     assert {r["policy_id"]: r["status"] for r in adhoc.json()["results"]}["ENT-903"] == "eligible"
-    stored = client.post("/match", json={"profile_id": HIGH_TECH}).json()
+    me = subject_headers(client, HIGH_TECH)
+    stored = client.post("/match", json={"profile_id": HIGH_TECH}, headers=me).json()
     r903 = {r["policy_id"]: r for r in stored["results"]}["ENT-903"]
     assert r903["status"] == "needs_information" and r903["unknown"][0]["missing"] == ["drone_pilot_licences_count"]
     assert stored["next_question"]["field"] == "drone_pilot_licences_count"
     app = client.post("/applications", json={"profile_id": HIGH_TECH, "policy_id": "ENT-903",
-                                             "fields": {"drone_pilot_licences_count": 4}, "idempotency_key": "new-yaml-1"})
+                                             "fields": {"drone_pilot_licences_count": 4}, "idempotency_key": "new-yaml-1"},
+                      headers=me)
     assert app.status_code == 201, app.json()
     # 秒批 needs every condition met on verified data: the declared licence count sends it to review
     assert app.json()["status"] == "under_review" and app.json()["rule_trail"]["decision"] == "转人工审核"
-    instant = client.post("/applications", json={"profile_id": HIGH_TECH, "policy_id": "ENT-901"}).json()
+    instant = client.post("/applications", json={"profile_id": HIGH_TECH, "policy_id": "ENT-901"}, headers=me).json()
     assert instant["status"] == "approved"
     assert instant["licences"]["covered"][0]["licence"] == "营业执照"
     assert instant["licences"]["to_upload"] == ["研发费用专项审计报告"]
@@ -83,9 +88,12 @@ def _concurrent_retries(client: TestClient) -> None:
                                                                 t.profiles.c.registered_district == "龙华区")
                                .limit(12)).scalars().all()
 
+    headers = {pid: minted(client, pid) for pid in targets}  # each applies with its own login
+
     def post(i: int) -> int:
         pid = targets[i % len(targets)]
-        r = client.post("/applications", json={"profile_id": pid, "policy_id": "ENT-901", "idempotency_key": f"retry-{pid}"})
+        r = client.post("/applications", json={"profile_id": pid, "policy_id": "ENT-901", "idempotency_key": f"retry-{pid}"},
+                        headers=headers[pid])
         return r.status_code
 
     with ThreadPoolExecutor(8) as pool:
@@ -125,12 +133,13 @@ def _grants_and_rollback(client: TestClient) -> None:
             t.notifications.c.kind == "grant")).scalars())
     assert notified == expected
     # a write that fails half-way leaves nothing behind
-    before = client.get(f"/profiles/{HIGH_TECH}/notifications").json()["count"]
+    me = minted(client, HIGH_TECH)
+    before = client.get(f"/profiles/{HIGH_TECH}/notifications", headers=me).json()["count"]
     with pytest.raises(RuntimeError), ctx.db.write() as conn:
         conn.execute(t.notifications.insert().values(profile_id=HIGH_TECH, kind="test", title="x", body="y",
                                                      created_at=ctx.now()))
         raise RuntimeError("boom")
-    assert client.get(f"/profiles/{HIGH_TECH}/notifications").json()["count"] == before
+    assert client.get(f"/profiles/{HIGH_TECH}/notifications", headers=me).json()["count"] == before
 
 
 def test_grants_sqlite(tmp_path: Path, make_client: Callable[..., TestClient]) -> None:
@@ -153,5 +162,5 @@ def test_migrations_add_new_field_columns_and_are_recorded(tmp_path: Path) -> No
     assert migrate(db) == ["added field columns: employees"]
     assert migrate(db) == []
     with db.read() as conn:
-        assert [r[0] for r in conn.execute(sa.text("SELECT version FROM schema_version ORDER BY version"))] == [1, 2, 3]
+        assert [r[0] for r in conn.execute(sa.text("SELECT version FROM schema_version ORDER BY version"))] == [1, 2, 3, 4]
         assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"

@@ -1,9 +1,79 @@
+"""Dependencies every route shares: the running context and the caller (``Principal``) from its token."""
+
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Callable, Optional
 
+from fastapi import Depends, Request
+
+from eligibility.auth import tokens
+from eligibility.auth.access import require_role
+from eligibility.auth.principal import Principal
 from eligibility.context import Context
+from eligibility.errors import AppError
+from eligibility.services import bindings, staff
+from eligibility.services.profiles import display_id
+
+CONVERSATION_HEADER = "X-Conversation-Id"
 
 
 def context(request: Request) -> Context:
     return request.app.state.ctx
+
+
+def _bearer(request: Request) -> Optional[str]:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AppError(401, "invalid_token", "登录凭证无效，请重新登录。", "expected 'Authorization: Bearer <token>'")
+    return token.strip()
+
+
+def optional_principal(request: Request, ctx: Context = Depends(context)) -> Optional[Principal]:
+    token = _bearer(request)
+    if token is None:
+        return None
+    claims = tokens.verify(token, ctx.token_secret, ctx.settings.service_key)
+    kind, sub = claims["typ"], str(claims["sub"])
+    if kind == "service":
+        conversation = request.headers.get(CONVERSATION_HEADER)
+        if conversation is not None and not 1 <= len(conversation) <= 80:
+            raise AppError(400, "invalid_conversation", "会话标识不正确。", "X-Conversation-Id must have 1-80 characters")
+        subject = bindings.subject_of(ctx, conversation) if conversation else None
+        name = f"{sub}/{display_id(subject)}" if subject else sub  # the audit names whom it acted for
+        return Principal("service", name, subject_id=subject, conversation_id=conversation)
+    if kind == "staff":
+        roles = staff.roles_of(ctx, sub)
+        if not roles:
+            raise AppError(401, "account_disabled", "该工作人员账号已停用，请联系管理员。", "staff account removed or inactive")
+        return Principal("staff", sub, roles=frozenset(roles))
+    conv = claims.get("conv")
+    if conv and bindings.subject_of(ctx, str(conv)) != sub:
+        conv = None  # that conversation was logged out or bound to someone else since: the token no longer speaks for it
+    return Principal("subject", display_id(sub), subject_id=sub, conversation_id=conv)
+
+
+def principal(p: Optional[Principal] = Depends(optional_principal)) -> Principal:
+    if p is None:
+        raise AppError(401, "auth_required", "请先登录。", "this endpoint needs 'Authorization: Bearer <token>'")
+    return p
+
+
+def staff_with(*roles: str) -> Callable[[Principal], Principal]:
+    """A dependency: a member of staff with one of ``roles`` (admin has every role)."""
+
+    def dependency(p: Principal = Depends(principal)) -> Principal:
+        require_role(p, *roles)
+        return p
+
+    return dependency
+
+
+def service_caller(p: Principal = Depends(principal)) -> Principal:
+    """The action server, speaking for one conversation (X-Conversation-Id)."""
+    if p.kind != "service" or not p.conversation_id:
+        raise AppError(403, "service_only", "此接口仅供对话服务调用。",
+                       "needs the action server's service token and X-Conversation-Id")
+    return p

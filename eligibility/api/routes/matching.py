@@ -6,8 +6,10 @@ from typing import Any, Dict, Optional
 
 from fastapi import APIRouter, Depends
 
-from eligibility.api.routes.deps import context
+from eligibility.api.routes.deps import context, optional_principal
 from eligibility.api.schemas import MatchRequest
+from eligibility.auth.access import not_bound, own_subject
+from eligibility.auth.principal import Principal
 from eligibility.context import Context
 from eligibility.errors import not_found
 from eligibility.profiles.store import derive
@@ -17,14 +19,19 @@ from eligibility.services.profiles import checked_fields, display_id, get_profil
 router = APIRouter()
 
 
-@router.post("/match", tags=["matching"], summary="按数据账户或临时画像匹配全部政策")
-def post_match(body: MatchRequest, ctx: Context = Depends(context)) -> Dict[str, Any]:
+@router.post("/match", tags=["matching"],
+             summary="按临时画像（任何人）或数据账户（须登录：本人，或对话已绑定的主体 me）匹配全部政策")
+def post_match(body: MatchRequest, ctx: Context = Depends(context),
+               p: Optional[Principal] = Depends(optional_principal)) -> Dict[str, Any]:
     ps = ctx.policies
     audience: Optional[str] = body.audience
     subject: Dict[str, Any]
     if body.profile_id is not None:
+        if p is None:
+            raise not_bound()
+        pid = own_subject(p, body.profile_id, staff_roles=("operator", "reviewer"))
         with ctx.db.read() as conn:
-            profile = get_profile(conn, body.profile_id, ps.catalogue)
+            profile = get_profile(conn, pid, ps.catalogue)
         values = profile.values(ctx.today())
         audience = audience or profile.kind
         subject = {"profile_id": display_id(profile.id), "kind": profile.kind}

@@ -6,7 +6,8 @@ from typing import Any, Dict, Optional
 
 from fastapi import APIRouter, Depends, Query
 
-from eligibility.api.routes.deps import context
+from eligibility.api.routes.deps import context, staff_with
+from eligibility.auth.principal import Principal
 from eligibility.context import Context
 from eligibility.errors import not_found
 from eligibility.rules.policies import Policy
@@ -62,7 +63,7 @@ def get_policy(policy_id: str, ctx: Context = Depends(context)) -> Dict[str, Any
 
 
 @router.post("/admin/reload", tags=["admin"], summary="重新读取政策语料与办理模式配置")
-def reload(ctx: Context = Depends(context)) -> Dict[str, Any]:
+def reload(ctx: Context = Depends(context), p: Principal = Depends(staff_with("admin"))) -> Dict[str, Any]:
     ps = ctx.reload()
     return {"status": "ok", "policies": len(ps), "ruleset_version": ps.version,
             "corpus_errors": [str(e) for e in ps.errors][:50], "warnings": ps.warnings[:50]}

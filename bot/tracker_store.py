@@ -1,0 +1,57 @@
+"""Rasa's conversation store with personal data masked before anything is stored, and a retention period.
+
+Rasa keeps every message of a conversation (its tracker). This store writes it with ID numbers, phone
+numbers and bank accounts masked (``privacy.masking``), so a stored transcript never holds them; the
+turn being processed still sees what the user typed. Nothing later needs the raw number: a conversation
+acts for a person only through its binding in the eligibility service. Conversations idle for longer than
+``POLICYBOT_TRANSCRIPT_RETENTION_DAYS`` (default 180) are removed.
+
+endpoints.yml: ``tracker_store: {type: bot.tracker_store.MaskingTrackerStore}``."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import Any, Dict, Optional
+
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from privacy.masking import mask_text
+
+PRUNE_EVERY = 500  # saves between two retention sweeps
+
+
+class MaskingTrackerStore(InMemoryTrackerStore):
+    def __init__(self, domain: Domain, event_broker: Optional[Any] = None, retention_days: Optional[float] = None,
+                 **kwargs: Dict[str, Any]) -> None:
+        super().__init__(domain, event_broker, **kwargs)
+        days = retention_days if retention_days is not None else float(
+            os.environ.get("POLICYBOT_TRANSCRIPT_RETENTION_DAYS", "180"))
+        self.retention_s = days * 86400
+        self.last_seen: Dict[str, float] = {}
+        self._saves = 0
+
+    @staticmethod
+    def serialise_tracker(tracker: DialogueStateTracker) -> str:
+        # ensure_ascii=False: a number right after a Chinese character must stay a separate token
+        return mask_text(json.dumps(tracker.as_dialogue().as_dict(), ensure_ascii=False))
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        self.store[tracker.sender_id] = self.serialise_tracker(tracker)
+        self.last_seen[tracker.sender_id] = time.time()
+        self._saves += 1
+        if self._saves % PRUNE_EVERY == 0:
+            self.prune()
+
+    def prune(self, now: Optional[float] = None) -> int:
+        """Remove conversations idle for longer than the retention period; returns how many."""
+        limit = (now or time.time()) - self.retention_s
+        old = [sender for sender, seen in self.last_seen.items() if seen < limit]
+        for sender in old:
+            self.store.pop(sender, None)
+            self.last_seen.pop(sender, None)
+        return len(old)

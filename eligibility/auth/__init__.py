@@ -1,0 +1,1 @@
+"""Authentication of the people and companies the assistant serves."""

@@ -1,0 +1,135 @@
+"""Suite-wide: no log line of a test session may hold an unmasked ID number or mobile number.
+
+Two sources are checked:
+- every record that reaches the root logger of the pytest process, as the code logged it: the watching
+  handler sits first among the root's handlers and ignores the masking filters ``privacy.logging.install``
+  adds to every root handler, so a code path that logs personal data is caught whatever else ran before;
+- at the end of the session, every ``*.log`` file under ``var/logs/`` (the servers the end-to-end tests
+  start write there, see policybot/supervisor.py) and under pytest's basetemp modified during the session.
+
+A leak sets the exit status to 1 and is printed masked, with its kind and where it was found; nothing
+raw is kept (findings are masked as they are found) and nothing is written to disk.
+
+Bank accounts are not part of this check: in logs, 12-30 digit runs are mostly millisecond and
+nanosecond timestamps and thread ids. ID numbers must look real (a province code and a birth date), so
+15- and 18-digit counters are not reported either; a mistyped check digit is still reported.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Iterable, List, NamedTuple, Optional
+
+import pytest
+
+from privacy.masking import find_personal_data, mask_text, plausible_id_number
+
+ROOT = Path(__file__).resolve().parents[1]
+LOG_DIR = ROOT / "var" / "logs"
+MAX_REPORTED = 50
+
+
+class Leak(NamedTuple):
+    source: str  # a file and line, or "log record <logger>"
+    kind: str  # id_number or phone
+    line: str  # masked
+
+
+def leaks_in(lines: Iterable[str], source: str = "log", numbered: bool = True) -> List[Leak]:
+    """The lines holding an unmasked ID number or mobile number, masked, with the kind found."""
+    found = []
+    for number, line in enumerate(lines, 1):
+        for kind, start, end in find_personal_data(line):
+            if kind == "phone" or (kind == "id_number" and plausible_id_number(line[start:end])):
+                where = f"{source}:{number}" if numbered else source
+                found.append(Leak(where, kind, mask_text(line.rstrip("\n"))[:300]))
+                break
+    return found
+
+
+class _Watch(logging.Handler):
+    """Checks every record that reaches the root logger, before any handler's masking filter."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.NOTSET)
+        self.leaks: List[Leak] = []
+
+    def handle(self, record: logging.LogRecord) -> bool:  # no filters: see what the code logged
+        self.emit(record)
+        return True
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.leaks) >= MAX_REPORTED:
+            return
+        try:
+            text = record.getMessage()
+        except Exception:  # a broken record is the logging module's to report
+            return
+        if record.exc_info and not record.exc_text:
+            text += "\n" + logging.Formatter().formatException(record.exc_info)
+        elif record.exc_text:
+            text += "\n" + record.exc_text
+        self.leaks.extend(leaks_in(text.splitlines(), f"log record {record.name}", numbered=False))
+
+
+_watch = _Watch()
+_started = 0.0
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    global _started
+    _started = time.time()
+    root = logging.getLogger()
+    if _watch not in root.handlers:
+        root.handlers.insert(0, _watch)
+    if root.level > logging.INFO:
+        root.setLevel(logging.INFO)
+
+
+def _basetemp(config: pytest.Config) -> Optional[Path]:
+    factory = getattr(config, "_tmp_path_factory", None)
+    return getattr(factory, "_basetemp", None)
+
+
+def _log_files(config: pytest.Config) -> List[Path]:
+    files = []
+    for folder in (LOG_DIR, _basetemp(config)):
+        if folder is not None and folder.is_dir():
+            for path in folder.rglob("*.log"):
+                try:
+                    if path.is_file() and path.stat().st_mtime >= _started - 1:
+                        files.append(path)
+                except OSError:
+                    continue
+    return files
+
+
+def _file_leaks(config: pytest.Config) -> List[Leak]:
+    leaks: List[Leak] = []
+    for path in _log_files(config):
+        try:
+            with open(path, encoding="utf-8", errors="replace") as lines:
+                shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+                leaks.extend(leaks_in(lines, str(shown)))
+        except OSError:
+            continue
+    return leaks
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    logging.getLogger().removeHandler(_watch)
+    leaks = _watch.leaks + _file_leaks(session.config)
+    if not leaks:
+        return
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    lines = [f"personal data in the logs of this session: {len(leaks)} line(s), shown masked",
+             *(f"  {leak.kind:9} {leak.source}: {leak.line}" for leak in leaks[:MAX_REPORTED])]
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    for line in ["", *lines]:
+        if reporter is not None:
+            reporter.write_line(line, red=True)
+        else:
+            print(line)
