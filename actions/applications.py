@@ -142,7 +142,7 @@ class ActionApplicationStatus(Action):
         apps = answer.get("applications") or []
         if not apps:
             dispatcher.utter_message(text="您目前没有申报记录。需要的话可以说“我能申请哪些补贴”。")
-            return []
+            return events
         lines = ["您的申报记录："]
         for app in apps[:5]:
             lines.append(f"· {app.get('policy_title') or app.get('policy_id')}：{app.get('status_label') or STATUS_WORDS.get(str(app.get('status')), '办理中')}"

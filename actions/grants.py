@@ -40,7 +40,7 @@ class ActionCheckGrants(Action):
         if not waiting:
             dispatcher.utter_message(text="\n".join(lines), json_message={"type": "grants", "items": notes[:5]})
             return events
-        whose = "对公账户" if str(profile_id)[:1].isalpha() or not str(profile_id)[:1].isdigit() else "本人银行卡"
+        whose = "本人银行卡" if "*" in str(profile_id) else "对公账户"  # a person's id is shown masked, a USCC not
         lines.append(f"只需确认收款账户即可发放：请把开户银行和{whose}号发给我，例如“工商银行 6222 0212 3456 7890 123”。")
         dispatcher.utter_message(text="\n".join(lines), json_message={"type": "grants", "items": notes[:5]})
         return [*events, SlotSet("awaiting", "grant_account")]

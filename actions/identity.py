@@ -24,6 +24,14 @@ def channel_of(tracker: Tracker) -> str:
     return name if name in ("rest", "wechat", "web", "socketio") else "rest"
 
 
+def _not_waiting(events: Events) -> Events:
+    """Stop waiting for what this action asked, unless the events now wait for a code (an identifier
+    typed in the same message started a verification)."""
+    if any(e.get("name") == "awaiting" for e in events):
+        return events
+    return [*events, SlotSet("awaiting", None)]
+
+
 class ActionLogIn(Action):
     def name(self) -> str:
         return "action_log_in"
@@ -58,7 +66,12 @@ class ActionVerifyCode(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> Events:
         text = tracker.latest_message.get("text") or ""
         if typed_identifier(tracker):  # a new number instead of the code: send a code for that one
-            _, sent = await ensure_profile(tracker, dispatcher, tracker.get_slot("resume_action"))
+            resume = tracker.get_slot("resume_action")
+            profile_id, sent = await ensure_profile(tracker, dispatcher, resume)
+            if profile_id:  # the subject this conversation is already bound to: no code needed
+                dispatcher.utter_message(text="您已完成身份验证，无需验证码，可以直接办理。")
+                done: Events = [*sent, SlotSet("awaiting", None), SlotSet("resume_action", None)]
+                return done + ([FollowupAction(resume)] if resume in RESUMABLE else [])
             return sent
         code = one_time_code(text)
         if code is None:
@@ -132,7 +145,7 @@ class ActionDeleteMyData(Action):
         if tracker.get_slot("awaiting") != "delete_confirm":
             profile_id, events = await profile_or_ask(tracker, dispatcher)
             if not profile_id:
-                return [*events, SlotSet("awaiting", None)]
+                return _not_waiting(events)
             dispatcher.utter_message(
                 text="确认删除吗？将删除您告诉我们的信息、订阅、对话记录，并退出登录；申请和资金发放记录依法需要保存，不会删除。",
                 buttons=[{"title": "确认删除", "payload": "/affirm"}, {"title": "先不删", "payload": "/deny"}])
@@ -159,11 +172,13 @@ class ActionConfirmGrant(Action):
         account, bank = bank_account(text), bank_name(text)
         if not account or not bank:
             missing = "卡号" if not account else "开户银行"
-            dispatcher.utter_message(text=f"没有看到{missing}。请按“开户银行 + 卡号”发给我，例如：工商银行 6222 0212 3456 7890 123。")
+            hint = "您发的像是证件号码，不是银行卡号。" if not account and typed_identifier(tracker) else ""
+            dispatcher.utter_message(text=f"{hint}没有看到{missing}。请按“开户银行 + 卡号”发给我，"
+                                          "例如：工商银行 6222 0212 3456 7890 123。")
             return []
         profile_id, events = await profile_or_ask(tracker, dispatcher)
         if not profile_id:
-            return [*events, SlotSet("awaiting", None)]
+            return _not_waiting(events)
         try:
             notes = await eligibility.notifications(tracker.sender_id)
             waiting = [n["grant"] for n in notes.get("notifications") or []

@@ -10,9 +10,12 @@ from __future__ import annotations
 import argparse
 import hmac
 import logging
+import logging.config
 import os
+from pathlib import Path
 from typing import List, Optional
 
+import yaml
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
 from sanic.request import Request
@@ -20,6 +23,7 @@ from sanic.request import Request
 from privacy.logging import install as install_log_masking
 
 log = logging.getLogger("actions")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def build(token: Optional[str]) -> Sanic:
@@ -43,7 +47,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--port", type=int, default=5055)
     parser.add_argument("--host", default=os.environ.get("SANIC_HOST", "127.0.0.1"))
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
+    with open(ROOT / "privacy" / "logging.yml", encoding="utf-8") as f:
+        logging.config.dictConfig(yaml.safe_load(f))  # personal data masked in every line
     install_log_masking()
     token = os.environ.get("POLICYBOT_ACTION_TOKEN")
     if not token:

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     subject_token_minutes: int = 30
     staff_token_minutes: int = 480
     binding_idle_minutes: int = 120  # a conversation's binding lapses after this long unused
+    # a WeChat OpenID is the channel's verified identity (signed by WeChat): its user binds once
+    wechat_binding_idle_days: int = 180
     staff_dev_password: Optional[str] = "Staff@2026"  # seeds operator/reviewer/admin when no staff exist
     transcript_retention_days: int = 180
     otp_minutes: int = 5

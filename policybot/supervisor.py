@@ -89,8 +89,9 @@ class Stack:
             Service("rasa", [py, "-m", "rasa", "run", "--model", str(self.model), "--enable-api",
                              "--interface", self.host, "--port", str(self.ports["rasa"]),
                              "--endpoints", str(endpoints), "--credentials", str(paths.CREDENTIALS),
-                             "--auth-token", self.rasa_token],
-                    f"{self.url('rasa')}/status"),
+                             "--auth-token", self.rasa_token,
+                             "--logging-config-file", str(paths.ROOT / "privacy" / "logging.yml")],
+                    f"{self.url('rasa')}/"),  # / is open; /status needs the API token
         ]
 
     def start(self, timeout: float = 240) -> float:

@@ -8,14 +8,15 @@ What counts as personal data here, valid or not (a mistyped ID number is still s
 - Mainland mobile numbers: ``1[3-9]`` and nine more digits, also written ``138 1234 5678`` or
   ``138-1234-5678``, with or without ``+86``, ``86`` or ``0086``. Masked to ``138****5678`` (a prefix is
   kept as written).
-- Bank card and account numbers: 12 to 30 digits, also written in groups of four separated by spaces or
-  hyphens. Masked to ``****`` and the last four (``****0123``).
+- Bank card and account numbers: 12 to 30 digits, and card numbers written in groups of four separated by
+  spaces or hyphens (at least four groups). Masked to ``****`` and the last four (``****0123``).
 - Names of citizens, where the caller knows it holds one: ``mask_name("陈桂兰") == "陈*兰"``.
 
 Not personal data, never altered: 统一社会信用代码 (company codes are public, including the all-digit
 ones with a valid check character), dates, times, amounts, decimals, application and policy ids, UUIDs,
-and any run of digits that is part of a longer token of letters and digits (hex digests, ``SQ2026…``).
-A Chinese character next to digits is a boundary: ``身份证440309194803150023`` is masked.
+page ids in the path of a URL, and any run of digits that is part of a longer token of letters and digits
+(hex digests, ``SQ2026…``). A Chinese character next to digits is a boundary: ``身份证440309194803150023`` is
+masked; so are a few labels glued to a number (``ID440309…``, ``Tel138…``) and escapes (``%E6%98%AF440309…``).
 
 ``privacy.masking`` holds the pure functions (standard library only); ``privacy.logging`` the log
 filter, the formatter and ``install()``; ``privacy/logging.yml`` a logging configuration for

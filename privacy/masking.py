@@ -5,7 +5,9 @@ A match must stand alone: the character before and after it is not an ASCII or f
 (Chinese characters, punctuation, spaces and the ends of the text are boundaries), nor part of a decimal
 number (``0.138123456789012`` is a float, not a phone number). Percent escapes (``%E6%98%AF``) and
 ``\\uXXXX`` / ``\\xXX`` escapes before a number count as boundaries, so URL-encoded and ASCII-escaped
-Chinese text is masked too. UUIDs are skipped whole.
+Chinese text is masked too. In an absolute URL a long number in the path is a page id, not a bank account
+(IDs and mobile numbers are masked there too, and everything in the query string); the groups of a UUID
+are never taken for a bank account.
 
 Masked forms contain ``*`` where digits were, so masking masked text changes nothing.
 """
@@ -18,6 +20,7 @@ from typing import Any, Callable, Iterable, Iterator, List, NamedTuple, Optional
 
 __all__ = [
     "KINDS",
+    "PROVINCES",
     "Finding",
     "contains_personal_data",
     "find_personal_data",
@@ -60,16 +63,17 @@ _DATA = (
     f"|(?P<phone_prefix>(?:\\+|00)?86{_SEP}?)?(?P<phone>[1\uff11][3-9\uff13-\uff19]{_D}(?:{_SEP}?{_D}{{4}}){{2}})"
     # Old 15-digit ID number.
     f"|(?P<id15>{_D}{{15}})"
-    # Bank card in groups of four (at least three groups, the same separator throughout).
-    f"|{_NOT_UUID_MIDDLE}(?P<bank_grouped>{_D}{{4}}(?P<gsep>{_SEP}){_D}{{4}}(?:(?P=gsep){_D}{{4}})+"
+    # Bank card in groups of four (at least four groups, as cards have 16-19 digits: "2024 2025 2026" is
+    # not one; the same separator throughout).
+    f"|{_NOT_UUID_MIDDLE}(?P<bank_grouped>{_D}{{4}}(?P<gsep>{_SEP}){_D}{{4}}(?:(?P=gsep){_D}{{4}}){{2,}}"
     f"(?:(?P=gsep){_D}{{1,4}})?)"
     # Bank card or account number.
     f"|{_NOT_UUID_TAIL}(?P<bank>{_D}{{12,30}})"
     f"){_AFTER}"
 )
 # Every match starts with one of the characters of the leading lookahead: lets the engine move on quickly.
-# Skipped: a percent escape (its hex digits are not the start of a number). An absolute URL is masked by
-# _mask_url, with PATTERN_IN_URL: a long number in its path is a page id, not a bank account.
+# Skipped: a percent escape (its hex digits are not the start of a number). An absolute URL is masked part
+# by part with PATTERN_IN_URL (see _replacer).
 PATTERN = re.compile(f"(?=[0-9\uff10-\uff19%+h])(?:(?P<skip>%{_HEX}{{2}})|(?P<url>{_URL})|{_DATA})")
 PATTERN_IN_URL = re.compile(f"(?=[0-9\uff10-\uff19%+])(?:(?P<skip>%{_HEX}{{2}})|(?P<url>(?!))|{_DATA})")
 
@@ -111,10 +115,11 @@ def plausible_id_number(s: str) -> bool:
 
 
 def is_company_code(s: str) -> bool:
-    """An all-digit 统一社会信用代码: the right GB 32100 check character and not a possible ID number.
+    """A 统一社会信用代码: the right GB 32100 check character, and not shaped like an ID number.
 
-    Enterprises registered before 2015 often have all-digit codes (an all-digit organisation code);
-    they are public. A mistyped ID number keeps its region and birth date, so it is never taken for one.
+    Enterprises registered before 2015 often have all-digit codes (their old organisation code was all
+    digits); company codes are public. A mistyped ID number keeps its region and birth date, so it is
+    taken for a company code only when the mistake hits one of them and the check character happens to fit.
     """
     code = _compact(s.strip()).translate(_FULL_WIDTH).upper()
     if len(code) != 18 or any(c not in _USCC_CHARS for c in code) or plausible_id_number(code):

@@ -8,13 +8,16 @@ from typing import Any
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from eligibility.profiles.ids import mask_ids
+from privacy.masking import mask_json
 
 
 class MaskedJSONResponse(JSONResponse):
+    """Every string in the answer masked (ID numbers, phones, bank accounts) before it is serialised, so
+    the JSON stays valid whatever it holds."""
+
     def render(self, content: Any) -> bytes:
-        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=str)
-        return mask_ids(text).encode("utf-8")
+        plain = json.loads(json.dumps(content, ensure_ascii=False, allow_nan=False, default=str))
+        return json.dumps(mask_json(plain), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 class BodyLimit:

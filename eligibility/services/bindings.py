@@ -40,7 +40,9 @@ def active(conn: Connection, ctx: Context, conversation_id: str) -> Optional[Dic
     row = conn.execute(sa.select(t.bindings).where(t.bindings.c.active_key == conversation_id)).mappings().first()
     if row is None:
         return None
-    idle = dt.timedelta(minutes=ctx.settings.binding_idle_minutes)
+    s = ctx.settings
+    idle = dt.timedelta(days=s.wechat_binding_idle_days) if row["channel"] == "wechat" else \
+        dt.timedelta(minutes=s.binding_idle_minutes)
     if row["last_seen_at"] + idle < ctx.now():
         return None
     return dict(row)
@@ -169,6 +171,7 @@ def send_code(ctx: Context, conversation_id: str, raw_subject: str) -> Dict[str,
 def verify_code(ctx: Context, conversation_id: str, code: str, channel: str) -> Dict[str, Any]:
     s = ctx.settings
     now = ctx.now()
+    wrong: Optional[AppError] = None
     with ctx.db.write() as conn:
         row = conn.execute(sa.select(t.otp_challenges).where(
             t.otp_challenges.c.conversation_id == conversation_id, t.otp_challenges.c.consumed_at.is_(None))
@@ -186,12 +189,15 @@ def verify_code(ctx: Context, conversation_id: str, code: str, channel: str) -> 
             attempts = row["attempts"] + 1
             conn.execute(t.otp_challenges.update().where(t.otp_challenges.c.id == row["id"]).values(attempts=attempts))
             left = s.otp_tries - attempts
-            if left <= 0:
-                raise AppError(429, "otp_locked", "验证码错误次数过多，请重新获取验证码。", "too many wrong codes")
-            raise AppError(400, "otp_invalid", f"验证码不正确，您还可以再试{left}次。", "wrong one-time code",
-                           {"tries_left": left})
-        conn.execute(t.otp_challenges.update().where(t.otp_challenges.c.id == row["id"]).values(consumed_at=now))
-        bound = bind(conn, ctx, conversation_id, channel, row["subject_id"], row["method"], row["idp_subject"])
+            # raised once the transaction has committed: raising inside it would roll the count back
+            wrong = AppError(429, "otp_locked", "验证码错误次数过多，请重新获取验证码。", "too many wrong codes") \
+                if left <= 0 else AppError(400, "otp_invalid", f"验证码不正确，您还可以再试{left}次。",
+                                           "wrong one-time code", {"tries_left": left})
+        else:
+            conn.execute(t.otp_challenges.update().where(t.otp_challenges.c.id == row["id"]).values(consumed_at=now))
+            bound = bind(conn, ctx, conversation_id, channel, row["subject_id"], row["method"], row["idp_subject"])
+    if wrong is not None:
+        raise wrong
     return {**bound, **subject_token(ctx, row["subject_id"], conversation_id)}
 
 

@@ -82,7 +82,8 @@ def delete(ctx: Context, subject_id: str, actor: Principal) -> Dict[str, Any]:
                 t.declared_fields.c.profile_id == subject_id)).rowcount,
             "subscriptions": conn.execute(t.subscriptions.delete().where(
                 _theirs(t.subscriptions, subject_id, conversations))).rowcount,
-            "ticket_transcripts": conn.execute(t.tickets.update().where(in_tickets, t.tickets.c.transcript_json != "[]")
+            # every ticket of theirs: a callback ticket has no transcript, but its summary quotes the rating's remark
+            "ticket_transcripts": conn.execute(t.tickets.update().where(in_tickets, t.tickets.c.summary != REDACTED)
                                                .values(transcript_json="[]", contact=None, summary=REDACTED,
                                                        updated_at=now)).rowcount,
             "rating_remarks": conn.execute(t.ratings.update().where(t.ratings.c.profile_id == subject_id,

@@ -49,7 +49,7 @@ class _Discovery(BaseHTTPRequestHandler):
     """Just enough of a 统一身份认证 provider for a login link: its discovery document."""
 
     def do_GET(self) -> None:  # noqa: N802 - the http.server name
-        base = f"http://{self.server.server_address[0]}:{self.server.server_address[1]}"
+        base = f"http://{self.headers['Host']}"  # the issuer as the service was told it (127.0.0.1:port)
         if self.path != "/.well-known/openid-configuration":
             self.send_error(404)
             return

@@ -57,8 +57,8 @@ def test_an_understood_message_in_between_resets_the_count() -> None:
 
 
 def test_handoff_ticket_carries_the_transcript(eligibility_url: str) -> None:
-    history = [{"event": "user", "text": "居住证第一次怎么办", "parse_data": {"intent": {"name": "ask_policy"}}},
-               {"event": "bot", "text": "第一次申领居住证需要……"}]
+    history: list = [{"event": "user", "text": "居住证第一次怎么办", "parse_data": {"intent": {"name": "ask_policy"}}},
+                     {"event": "bot", "text": "第一次申领居住证需要……"}]
     dispatcher, events = run(ActionHandoff(), tracker("转人工", intent="human_handoff", events=history))
     ticket_id = slots_set(events)["last_ticket"]
     assert ticket_id in said(dispatcher)

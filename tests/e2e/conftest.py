@@ -18,7 +18,8 @@ from tests.ports import free_port
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     model = prepare()
     db = tmp_path_factory.mktemp("e2e") / "eligibility.db"
-    running = Stack(model=model, ports={"eligibility": free_port(), "actions": free_port(), "rasa": free_port()},
+    running = Stack(model=model, ports={"eligibility": free_port(), "actions": free_port(), "rasa": free_port(),
+                                        "idp": free_port()},
                     env={"ELIGIBILITY_DATABASE_URL": f"sqlite:///{db}",
                          # journeys bind the same demo subjects again and again: the limits have their own tests
                          "ELIGIBILITY_OTP_RESEND_SECONDS": "0", "ELIGIBILITY_OTP_PER_NUMBER_PER_HOUR": "1000",

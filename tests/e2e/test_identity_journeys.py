@@ -58,10 +58,9 @@ def test_li_sihan_applies_for_settlement_and_goes_to_review(chat: Chat, stack) -
 def test_typing_someone_elses_uscc_binds_nothing_and_says_nothing(chat: Chat, stack) -> None:  # type: ignore[no-untyped-def]
     sent = text_of(chat(f"我们公司有没有免申即享的补贴？信用代码 {PENGCHENG}"))
     assert "鹏程" not in sent and "无需申请" not in sent and "万元" not in sent, sent
-    for _ in range(5):
-        chat("000000")
-    locked = text_of(chat("000000"))
-    assert "次数过多" in locked or "重新获取" in locked or "验证码" in locked, locked
+    tries = [text_of(chat("000000")) for _ in range(5)]
+    assert "还可以再试4次" in tries[0] and "还可以再试1次" in tries[3], tries
+    assert "次数过多" in tries[4], tries  # the fifth wrong code locks the challenge; nothing was bound
     # still nobody: the grant is not shown and cannot be confirmed
     after = text_of(chat("有没有免申即享的待遇"))
     assert "鹏程" not in after and "无需申请" not in after, after

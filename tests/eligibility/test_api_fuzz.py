@@ -83,7 +83,7 @@ def credentials(demo_client: TestClient) -> Dict[str, Dict[str, str]]:
         "service_bound": service_headers(conversation_of(ELDER)),
         "service_unbound": service_headers("fuzz-unbound"),
         **{role: staff_headers(demo_client, role) for role in ("operator", "reviewer", "admin")},
-        "forged": bearer(tokens.issue("not-the-service-secret", "subject", ELDER, 30, ctx.clock())),
+        "forged": bearer(tokens.issue("not-the-service-secret-but-long-enough!", "subject", ELDER, 30, ctx.clock())),
         "expired": bearer(tokens.issue(ctx.token_secret, "subject", ELDER, -5, ctx.clock())),
         "garbage": {"Authorization": "Bearer not.a.token"},
     }

@@ -14,6 +14,7 @@ def test_seed_then_grants_run_is_idempotent(tmp_path: Path, monkeypatch: pytest.
                                              capsys: pytest.CaptureFixture) -> None:
     monkeypatch.setenv("ELIGIBILITY_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("ELIGIBILITY_TODAY", "2026-11-27")
+    monkeypatch.setenv("ELIGIBILITY_SECRETS_DIR", str(tmp_path / "secrets"))  # not the repository's var/secrets
     assert main(["seed", "--enterprises", "300", "--citizens", "200"]) == 0
     seeded = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert seeded["profiles"] == 505

@@ -39,7 +39,7 @@ def test_spread_across_districts_and_industries() -> None:
 
 
 def test_seeding_the_demo_account_is_fast(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    ctx = Context(Settings(database_url=f"sqlite:///{tmp_path / 's.db'}", today=TODAY))
+    ctx = Context(Settings(database_url=f"sqlite:///{tmp_path / 's.db'}", today=TODAY, secrets_dir=tmp_path))
     ctx.migrate()
     start = time.process_time()  # CPU time: the machine is shared, wall time is not ours alone
     done = ctx.seed()
@@ -48,17 +48,17 @@ def test_seeding_the_demo_account_is_fast(tmp_path) -> None:  # type: ignore[no-
     assert ctx.profile_count() == done["profiles"]
 
 
-def test_known_profiles_keep_their_ids_and_journeys() -> None:
+def test_known_profiles_keep_their_ids_and_journeys(tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert [p.id for p in PERSONAS] == ["91440309MA5H2KQ3XC", "91440307MA5G8TLW2D", "91440309MA5J6RPD7R",
                                         "440309194803150023", "430102200206110032"]
-    ctx = Context(Settings(database_url="sqlite://", today=TODAY))
+    ctx = Context(Settings(database_url="sqlite://", today=TODAY, secrets_dir=tmp_path))
     journeys = check_personas(ctx.policies, dt.date(2026, 11, 27))
     assert journeys[PERSONAS[0].id], "the 龙华 high-tech enterprise must meet a 秒批 policy"
     assert journeys[PERSONAS[1].id], "the 龙岗 enterprise must meet a 免申即享 policy"
     assert journeys[PERSONAS[3].id], "the elderly citizen must meet a 免申即享 policy"
 
 
-def test_every_condition_of_the_real_corpus_compiles() -> None:
-    ctx = Context(Settings(database_url="sqlite://", today=TODAY))
+def test_every_condition_of_the_real_corpus_compiles(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ctx = Context(Settings(database_url="sqlite://", today=TODAY, secrets_dir=tmp_path))
     problems = [w for w in ctx.policies.warnings if not w.startswith("modes:") and "the configuration says" not in w]
     assert not problems, "conditions that can never be decided (fix the YAML or rules/fields.yaml):\n" + "\n".join(problems)

@@ -19,8 +19,13 @@ router = APIRouter()
 STAFF = staff_with("operator")
 
 
-def _subject(p: Principal, named: Optional[str]) -> Optional[str]:
-    """The caller's bound subject; a profile named in the body must be that one."""
+def _subject(p: Principal, named: Optional[str], conversation_id: Optional[str] = None) -> Optional[str]:
+    """The caller's bound subject; a profile named in the body must be that one. The action server (and any
+    caller without a subject) writes into its own conversation only: else a rating or ticket without a
+    subject would land in another person's conversation, their export and their deletion."""
+    if conversation_id is not None and conversation_id != p.conversation_id and \
+            (p.kind == "service" or p.subject_id is None):
+        raise forbidden("the conversation named is not the caller's own (X-Conversation-Id)")
     if named:
         return own_subject(p, named)
     return p.subject_id
@@ -29,7 +34,7 @@ def _subject(p: Principal, named: Optional[str]) -> Optional[str]:
 @router.post("/ratings", tags=["feedback"], status_code=201, summary="好差评：五级评价；不满意自动生成回访工单")
 def post_rating(body: RatingRequest, ctx: Context = Depends(context),
                 p: Principal = Depends(principal)) -> MaskedJSONResponse:
-    pid = _subject(p, body.profile_id)
+    pid = _subject(p, body.profile_id, body.conversation_id)
     # an unbound caller may rate no application: else an unknown id (404) would tell from someone else's (403)
     if body.application_id and (p.subject_id is None or applications.owner(ctx, body.application_id) != p.subject_id):
         raise forbidden("the application is not the caller's")
@@ -40,7 +45,7 @@ def post_rating(body: RatingRequest, ctx: Context = Depends(context),
 @router.post("/tickets", tags=["tickets"], status_code=201, summary="转人工或投诉：创建带对话记录的工单（对话记录脱敏保存）")
 def post_ticket(body: HandoffRequest, ctx: Context = Depends(context),
                 p: Principal = Depends(principal)) -> MaskedJSONResponse:
-    pid = _subject(p, body.profile_id)
+    pid = _subject(p, body.profile_id, body.conversation_id)
     out = feedback.handoff(ctx, body.conversation_id, [m.dict() for m in body.transcript], body.summary,
                            pid, body.contact, kind=body.kind, actor=p.actor)
     return MaskedJSONResponse(out, status_code=201)
