@@ -4,6 +4,8 @@ DELETE on the table (triggers, migration 4)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from typing import Any, Dict, List, Optional
 
@@ -14,6 +16,10 @@ from eligibility.auth.principal import Principal
 from eligibility.context import Context
 from eligibility.profiles.ids import mask_ids
 from eligibility.storage import tables as t
+
+
+def subject_key(ctx: Context, subject_id: str) -> str:
+    return hmac.new(ctx.token_secret.encode(), f"audit:{subject_id}".encode(), hashlib.sha256).hexdigest()
 
 
 def _masked(value: Any) -> Optional[str]:
@@ -27,7 +33,8 @@ def record(conn: Connection, ctx: Context, actor: Principal | str, action: str, 
            reason: Optional[str] = None) -> None:
     conn.execute(t.audit_log.insert().values(
         at=ctx.now(), actor=actor.actor if isinstance(actor, Principal) else actor, action=action,
-        target_kind=target_kind, target_id=mask_ids(target_id) if target_id else None, subject_id=subject_id,
+        target_kind=target_kind, target_id=mask_ids(target_id) if target_id else None,
+        subject_key=subject_key(ctx, subject_id) if subject_id else None,
         before_json=_masked(before), after_json=_masked(after), reason=mask_ids(reason)[:400] if reason else None))
 
 
@@ -42,7 +49,7 @@ def entries(ctx: Context, subject_id: Optional[str] = None, action: Optional[str
             offset: int = 0) -> List[Dict[str, Any]]:
     q = sa.select(t.audit_log)
     if subject_id:
-        q = q.where(t.audit_log.c.subject_id == subject_id)
+        q = q.where(t.audit_log.c.subject_key == subject_key(ctx, subject_id))
     if action:
         q = q.where(t.audit_log.c.action == action)
     with ctx.db.read() as conn:

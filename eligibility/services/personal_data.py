@@ -23,6 +23,7 @@ from eligibility.storage import tables as t
 KEPT_REASON = ("申请、资金发放记录和审计日志属于政务办理档案，依法需要保存；数据账户中由各部门共享的登记、纳税、社保等信息"
                "由来源部门管理，不在此删除。")
 REDACTED = "（已按个人信息删除请求清除）"
+EXPIRED = "（已超过保存期限，对话内容已清除）"
 
 
 def _conversations(conn: sa.engine.Connection, subject_id: str) -> List[str]:
@@ -118,7 +119,7 @@ def purge(ctx: Context) -> Dict[str, int]:
         out = {
             "ticket_transcripts": conn.execute(t.tickets.update().where(
                 t.tickets.c.created_at < old, t.tickets.c.transcript_json != "[]")
-                .values(transcript_json="[]", contact=None)).rowcount,
+                .values(transcript_json="[]", contact=None, summary=EXPIRED)).rowcount,
             "rating_remarks": conn.execute(t.ratings.update().where(t.ratings.c.created_at < old,
                                                                     t.ratings.c.reason.is_not(None))
                                            .values(reason=None)).rowcount,

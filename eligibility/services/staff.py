@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, Iterable, List
 
 import sqlalchemy as sa
@@ -19,6 +20,8 @@ DEV_ACCOUNTS = (("operator", "热线坐席（开发）", ("operator",)), ("revie
 
 
 def add(ctx: Context, username: str, display_name: str, roles: Iterable[str], password: str) -> Dict[str, Any]:
+    if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,40}", username):
+        raise invalid("invalid_username", "账号应为1至40位的字母、数字、下划线、连字符或点。", "username: 1-40 of [A-Za-z0-9_.-]")
     roles = sorted(set(roles))
     bad = [r for r in roles if r not in ROLES]
     if bad or not roles:

@@ -263,7 +263,8 @@ audit_log = sa.Table(
     sa.Column("action", sa.String(40), nullable=False),
     sa.Column("target_kind", sa.String(20), nullable=False),
     sa.Column("target_id", sa.String(80)),
-    sa.Column("subject_id", sa.String(18), index=True),  # whose data it concerns (for export and deletion)
+    # whose data it concerns, as a keyed hash (HMAC with the token secret): found for export, never readable
+    sa.Column("subject_key", sa.String(64), index=True),
     sa.Column("before_json", sa.Text),
     sa.Column("after_json", sa.Text),
     sa.Column("reason", sa.String(400)),

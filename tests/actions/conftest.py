@@ -12,14 +12,12 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional
 
 import httpx
 import pytest
-import uvicorn
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -32,7 +30,7 @@ from eligibility.services import grants
 from eligibility.settings import Settings
 from index_builder.builder import build_index
 from index_builder.config import DEFAULT_CONFIG, load_config
-from tests.ports import free_port
+from tests.ports import free_port, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE_KEY = "actions-test-service-key-of-at-least-32-bytes"
@@ -88,16 +86,8 @@ def eligibility_service(tmp_path_factory: pytest.TempPathFactory, oidc_issuer: s
     app = create_app(settings)
     ctx: Context = app.state.ctx
     grants.run(ctx)  # what `python -m eligibility.cli grants run` does before the service opens
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started:
-        assert time.time() < deadline, "eligibility service did not start"
-        time.sleep(0.05)
-    yield Service(url, ctx)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app, port, "the eligibility service"):
+        yield Service(url, ctx)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import json
 import re
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,6 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import httpx
 import jwt
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -36,6 +34,7 @@ from eligibility.auth.oidc import (
 from idp.app import create_app
 from idp.settings import DEV_CLIENT_SECRET, Settings
 from tests.ports import free_port
+from tests.ports import serving as serve_app
 
 PASSWORD = "Demo@2026"
 CHEN = "440309194803150023"
@@ -71,16 +70,8 @@ def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
     issuer = f"http://127.0.0.1:{port}"
     key_path = tmp_path_factory.mktemp("idp") / "signing-key.pem"
     app = create_app(Settings(issuer=issuer, key_path=key_path))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started:
-        assert time.time() < deadline, "the identity provider did not start"
-        time.sleep(0.05)
-    yield Provider(issuer, key_path)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(app, port, "the identity provider"):
+        yield Provider(issuer, key_path)
 
 
 def browser_login(request: LoginRequest, identifier: str, password: str = PASSWORD) -> str:
