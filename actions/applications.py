@@ -120,7 +120,9 @@ class ActionSubmitApplication(Action):
             why = f"{reason}" if reason else ""
             text = f"申报已提交，申请编号 {app['id']}，目前{STATUS_WORDS.get(str(status), '审核中')}。{why}办理时限：{limit}。" \
                    f"审核结果会发到消息{'和短信' if sms else ''}，也可以随时问我“申报进度”。"
-        dispatcher.utter_message(text=text, json_message={"type": "application", "id": app["id"], "status": status})
+        dispatcher.utter_message(text=text, json_message={"type": "application", "id": app["id"], "status": status,
+                                                          "policy_title": app.get("policy_title"),
+                                                          "handling": app.get("handling")})
         dispatcher.utter_message(text="请您为本次服务评价：", buttons=rating_buttons())
         return [SlotSet("awaiting", None), SlotSet("pending_application", None), SlotSet("last_application", app["id"])]
 

@@ -60,7 +60,9 @@ class ActionCalendar(Action):
                                           "可以说“订阅”，验证身份后，开始申报或截止前7天会短信提醒您。")
             return []
         dispatcher.utter_message(text="\n".join([head, *(_line(i) for i in items[:8])]),
-                                 buttons=[{"title": "订阅申报提醒", "payload": "/subscribe"}])
+                                 buttons=[{"title": "订阅申报提醒", "payload": "/subscribe"}],
+                                 json_message={"type": "calendar", "month": month if isinstance(month, str)
+                                               and len(month) == 7 else None})
         return []
 
 

@@ -91,6 +91,22 @@ def amount(result: Dict[str, Any]) -> float:
     return float(value) if isinstance(value, (int, float)) else 0.0
 
 
+def card_item(result: Dict[str, Any]) -> Dict[str, Any]:
+    """One policy of a match, compact, for channels that draw cards: status, handling, benefit and each
+    condition with its state (met / not_met / unknown)."""
+    return {"policy_id": result.get("policy_id"), "title": result.get("title"), "status": result.get("status"),
+            "handling": result.get("handling"), "benefit": benefit_text(result),
+            "conditions": [{"state": state, "text": c.get("text"), "note": c.get("note")}
+                           for state in ("met", "not_met", "unknown") for c in result.get(state) or []]}
+
+
+def card_items(match: Dict[str, Any], limit: int = SHOWN) -> List[Dict[str, Any]]:
+    """The eligible policies (largest benefit first), then those that still need information."""
+    eligible = sorted(by_status(match, "eligible"), key=amount, reverse=True)[:limit]
+    pending = sorted(by_status(match, "needs_information"), key=amount, reverse=True)[:3]
+    return [card_item(r) for r in eligible + pending]
+
+
 def checklist_text(result: Dict[str, Any]) -> str:
     head = f"《{result.get('title')}》的条件，逐条对照您的情况："
     verdict = STATUS_WORDS.get(result.get("status", ""), "")

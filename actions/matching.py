@@ -169,7 +169,8 @@ class ActionShowMatches(Action):
                 dispatcher.utter_message(text="抱歉，没有找到这项政策的条件。")
                 return events
             buttons = [{"title": "一键申报", "payload": "/apply"}] if result.get("status") == "eligible" else []
-            dispatcher.utter_message(text=match_view.checklist_text(result), buttons=buttons)
+            dispatcher.utter_message(text=match_view.checklist_text(result), buttons=buttons,
+                                     json_message={"type": "checklist", "item": match_view.card_item(result)})
             return events
         eligible = sorted(match_view.by_status(match, "eligible"), key=match_view.amount, reverse=True)
         # One-click buttons: what is approved at once first, then the largest benefit; 免申即享 needs no button.
@@ -181,7 +182,8 @@ class ActionShowMatches(Action):
             buttons.append({"title": "查看全部", "payload": "/show_all_matches"})
         dispatcher.utter_message(text=match_view.summary_text(match), buttons=buttons,
                                  json_message={"type": "matches", "eligible": [r.get("policy_id") for r in eligible],
-                                               "handling": {r.get("policy_id"): r.get("handling") for r in eligible}})
+                                               "handling": {r.get("policy_id"): r.get("handling") for r in eligible},
+                                               "items": match_view.card_items(match)})
         if eligible:
             events.append(SlotSet("current_policy", eligible[0].get("policy_id")))
         return events

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Dict, Optional
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -41,6 +41,14 @@ def create_app(settings: Optional[Settings] = None, prepare: bool = True) -> Fas
     errors.install(app)
     for module in (policies, matching, profiles, applications, calendar, feedback, subscriptions, auth):
         app.include_router(module.router)
+    chat_dir = settings.web_dir / "chat"
+    if chat_dir.is_dir():  # the web chat; its page asks here where Rasa's socket.io endpoint is
+
+        @app.get("/chat/config.json", include_in_schema=False)
+        def chat_config() -> Dict[str, Any]:
+            return {"socket_url": settings.chat_socket_url.rstrip("/"), "socket_path": "/socket.io"}
+
+        app.mount("/chat", StaticFiles(directory=str(chat_dir), html=True), name="chat")
     if settings.web_dir.is_dir():
         app.mount("/web", StaticFiles(directory=str(settings.web_dir), html=True), name="web")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)

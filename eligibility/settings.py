@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     otp_per_conversation_per_hour: int = 5
     otp_resend_seconds: int = 60
     jobs_interval_hours: float = 24  # grants, reminders and retention inside the service; 0 = off
+    # the web chat (web/chat at /chat/): where its page opens the socket.io connection to Rasa; "" = this origin
+    chat_socket_url: str = "http://127.0.0.1:5005"
 
     class Config:
         env_prefix = "ELIGIBILITY_"

@@ -102,7 +102,7 @@ class Stack:
                "POLICYBOT_SERVICE_KEY": self.service_key, "ELIGIBILITY_SERVICE_KEY": self.service_key,
                "POLICYBOT_ACTION_TOKEN": self.action_token,
                "ELIGIBILITY_PUBLIC_URL": self.url("eligibility"), "ELIGIBILITY_OIDC_ISSUER": self.url("idp"),
-               "IDP_ISSUER": self.url("idp"), **self.env}
+               "IDP_ISSUER": self.url("idp"), "ELIGIBILITY_CHAT_SOCKET_URL": self.url("rasa"), **self.env}
         start = time.time()
         # The nightly 免申即享 batch, run once before the service opens (idempotent; seeds an empty account).
         subprocess.run([sys.executable, "-m", "policybot.cli", "jobs"], cwd=paths.ROOT, env=env, check=True,
@@ -155,6 +155,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"could not start: {exc}", file=sys.stderr)
         return 1
     print(f"all four services healthy in {took:.0f} s ({time.time() - began:.0f} s from the command)")
+    print(f"  web chat:         {stack.url('eligibility')}/chat/")
     print("  chat here:        make chat   (or: .venv/bin/policybot chat)")
     print(f"  REST:             POST {stack.url('rasa')}/webhooks/rest/webhook  {{\"sender\": \"me\", \"message\": \"你好\"}}")
     print("  log in:           say 登录 and open the link (development accounts: idp/accounts.yaml), or type an ID")

@@ -9,13 +9,15 @@ checkout on the same machine does not retrain what it already trained.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import List, Optional
+from typing import Iterator, List, Optional
 
 from policybot import paths
 from policybot.fingerprint import fingerprint
@@ -40,8 +42,9 @@ def model_fingerprint() -> str:
     inputs = [paths.CONFIG, paths.DOMAIN, paths.NLU_DATA, paths.GENERATED_NLU, paths.JIEBA_DICT,
               paths.ROOT / "bot" / "components",
               # modules the components import
-              *(paths.ROOT / "bot" / f"{m}.py" for m in ("quantities", "ratings", "entity_rules", "patterns", "gazetteer")),
-              paths.ROOT / "knowledge" / "simplified.py"]
+              *(paths.ROOT / "bot" / f"{m}.py" for m in ("quantities", "ratings", "entity_rules", "patterns", "gazetteer",
+                                                        "identity_text")),
+              paths.ROOT / "knowledge" / "simplified.py", paths.ROOT / "privacy" / "masking.py"]
     return fingerprint(inputs, paths.ROOT, extra=f"rasa {rasa.__version__}", suffixes=(".yml", ".yaml", ".py", ".txt", ""))
 
 
@@ -59,6 +62,26 @@ def ensure_model(force: bool = False) -> Path:
         shutil.copy2(cached, local)
         print(f"train: reused {name} from {cached.parent}")
         return local
+    with _training_lock():
+        if local.exists() and not force:  # another process trained it while this one waited
+            print(f"train: model {name} was trained meanwhile")
+            return local
+        return _train(name, local, cached)
+
+
+@contextmanager
+def _training_lock() -> Iterator[None]:
+    """One training at a time on this machine (tests and `make run` may ask for the same model at once)."""
+    paths.RASA_MODELS.mkdir(parents=True, exist_ok=True)
+    with open(paths.RASA_MODELS / ".train.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _train(name: str, local: Path, cached: Path) -> Path:
     print(f"train: training {name} (data or config changed)")
     start = time.time()
     cmd = [sys.executable, "-m", "rasa", "train", "--config", str(paths.CONFIG), "--domain", str(paths.DOMAIN),

@@ -23,7 +23,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                     env={"ELIGIBILITY_DATABASE_URL": f"sqlite:///{db}",
                          # journeys bind the same demo subjects again and again: the limits have their own tests
                          "ELIGIBILITY_OTP_RESEND_SECONDS": "0", "ELIGIBILITY_OTP_PER_NUMBER_PER_HOUR": "1000",
-                         "ELIGIBILITY_OTP_PER_CONVERSATION_PER_HOUR": "1000"})
+                         "ELIGIBILITY_OTP_PER_CONVERSATION_PER_HOUR": "1000",
+                         # the WeChat channel (tests/e2e/test_wechat.py): its own secrets, an outbox file of this
+                         # session, and an API base where nothing listens (no call leaves the machine)
+                         "WECHAT_TOKEN": "e2e-wechat-token", "WECHAT_APPID": "wxe2e0123456789abc",
+                         "WECHAT_SECRET": "e2e-wechat-secret", "WECHAT_AES_KEY": "E2eWechatAesKey0123456789abcdefghijklmnopqr",
+                         "WECHAT_API_BASE": "http://127.0.0.1:9", "WECHAT_OUTBOX_PATH": str(db.parent / "wechat-outbox.sqlite3")})
     running.start(timeout=300)
     yield running
     running.stop()

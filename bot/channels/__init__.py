@@ -1,0 +1,1 @@
+"""Rasa input channels of our own: the WeChat Official Account (``bot.channels.wechat.WeChatInput``)."""
