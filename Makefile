@@ -14,7 +14,7 @@ help: ## list the targets
 setup: ## create or reuse .venv (Python 3.10.13, exact versions from requirements/lock.txt)
 	@bash scripts/setup.sh
 
-system: ## install the Debian packages the tests need (PostgreSQL), if missing
+system: ## install the Debian packages the tests need (PostgreSQL, Chromium and a CJK font), if missing
 	@bash scripts/setup_system.sh
 
 run: setup ## build what is stale, start all three services, print where to chat; Ctrl-C stops them

@@ -3,7 +3,8 @@
 Starts the services as `policybot run` does (WeChat secrets of this run, a fake WeChat API on loopback that
 counts customer-service messages), then:
 - one user sends N questions as signed plaintext WeChat messages, one after the other; each must come back
-  as a passive XML reply (target: p95 <= 300 ms);
+  as a passive XML reply (target: p95 <= 300 ms); the same questions through the REST channel, interleaved
+  with them, give the turn's own time under the same load (the difference is the channel's cost);
 - 200 deliveries of one MsgId, all sent at once (each signed with its own nonce, as WeChat's retries are)
   and finished within 5 s: the bot must run once (user turns in Rasa's tracker), every response must be the
   same reply or "success", and no customer-service message may be sent for it (exactly one reply).
@@ -121,14 +122,18 @@ def main() -> int:
             for i, q in enumerate(QUESTIONS):  # warm up every path once
                 client.post(webhook, params=signed(), content=text_xml("oBenchWarm", q, 10**15 + i))
             user = "oBenchUser" + uuid.uuid4().hex[:18]
-            times, not_passive = [], 0
-            for i in range(args.messages):
-                body = text_xml(user, QUESTIONS[i % len(QUESTIONS)], 2 * 10**15 + i)
+            rest_url, rest_user = f"{stack.url('rasa')}/webhooks/rest/webhook", "bench-rest-" + uuid.uuid4().hex[:8]
+            times, rest_times, not_passive = [], [], 0
+            for i in range(args.messages):  # WeChat and REST turns interleaved: the same load for both
+                question = QUESTIONS[i % len(QUESTIONS)]
                 start = time.perf_counter()
-                resp = client.post(webhook, params=signed(), content=body)
+                resp = client.post(webhook, params=signed(), content=text_xml(user, question, 2 * 10**15 + i))
                 times.append((time.perf_counter() - start) * 1000)
                 if resp.status_code != 200 or "<Content>" not in resp.text:
                     not_passive += 1
+                start = time.perf_counter()
+                client.post(rest_url, json={"sender": rest_user, "message": question}).raise_for_status()
+                rest_times.append((time.perf_counter() - start) * 1000)
         burst_user = "oBenchBurst" + uuid.uuid4().hex[:17]
         result = asyncio.run(burst(webhook, burst_user, args.retries))
         time.sleep(1.0)  # an asynchronous delivery, if any, would be sent by now
@@ -141,6 +146,10 @@ def main() -> int:
         "messages": args.messages,
         "passive_p50_ms": round(pct(times, 0.5), 1), "passive_p95_ms": round(pct(times, 0.95), 1),
         "passive_max_ms": round(max(times), 1), "not_passive": not_passive, "target_p95_ms": 300,
+        "rest_same_turns_p50_ms": round(pct(rest_times, 0.5), 1), "rest_same_turns_p95_ms": round(pct(rest_times, 0.95), 1),
+        # one user: the conversation grows by a turn per message, and Rasa re-reads and re-stores all of it
+        "passive_p50_first_quarter_ms": round(pct(times[: len(times) // 4], 0.5), 1),
+        "passive_p50_last_quarter_ms": round(pct(times[-(len(times) // 4):], 0.5), 1),
         "retries": args.retries, "retries_seconds": round(result["seconds"], 2), "retries_statuses": result["statuses"],
         "bot_runs": runs, "distinct_passive_replies": result["distinct_replies"],
         "passive_responses": result["passive"], "success_responses": result["success"], "api_messages": api_sent,

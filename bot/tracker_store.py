@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
@@ -22,6 +22,18 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from privacy.masking import mask_text
 
 PRUNE_EVERY = 500  # saves between two retention sweeps
+MAX_EVENTS = 400  # a longer conversation keeps its latest sessions only (a WeChat OpenID talks for months)
+
+
+def latest_sessions(events: List[Dict[str, Any]], limit: int = MAX_EVENTS) -> List[Dict[str, Any]]:
+    """At most ``limit`` events, cut only where a session starts (slots carry over into a new session), so
+    storing and reading a long-lived conversation does not grow without end; the current session is kept
+    whole."""
+    if len(events) <= limit:
+        return events
+    starts = [i for i, e in enumerate(events) if e.get("event") == "action" and e.get("name") == "action_session_start"]
+    cut = next((i for i in starts if len(events) - i <= limit), starts[-1] if starts else 0)
+    return events[cut:]
 
 
 class MaskingTrackerStore(InMemoryTrackerStore):
@@ -36,8 +48,10 @@ class MaskingTrackerStore(InMemoryTrackerStore):
 
     @staticmethod
     def serialise_tracker(tracker: DialogueStateTracker) -> str:
+        dialogue = tracker.as_dialogue().as_dict()
+        dialogue["events"] = latest_sessions(dialogue["events"])
         # ensure_ascii=False: a number right after a Chinese character must stay a separate token
-        return mask_text(json.dumps(tracker.as_dialogue().as_dict(), ensure_ascii=False))
+        return mask_text(json.dumps(dialogue, ensure_ascii=False))
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)

@@ -1,8 +1,12 @@
 """The web chat's socket.io channel (web/chat, served by the eligibility service at /chat/).
 
-Rasa 3.6's own ``socketio`` channel cannot carry this project's messages and is too trusting for a
-public page, so this subclass changes four things and keeps its events, path and name:
+Rasa 3.6's own ``socketio`` channel does not work with the python-socketio 5.18 installed here (run by hand
+against a client: no reply arrived, and a ``custom`` payload raised ``TypeError``) and is too trusting for a
+public page, so this subclass changes five things and keeps its events, path and name:
 
+- **Rooms are joined**: with ``session_persistence`` the stock handler calls ``sio.enter_room(...)``
+  without ``await``; in python-socketio 5.x that is a coroutine, never run ("coroutine ... was never
+  awaited"), so no socket is in the session's room and no reply reaches the page.
 - **One message per bot utterance**: text, buttons and the ``custom`` JSON go out together, so the page
   draws one card (an answer with its citation, a match result with its buttons). The stock output splits
   text at blank lines and emits ``custom`` with ``sio.emit(event, **custom)``, which raises ``TypeError``

@@ -89,7 +89,7 @@ class Stack:
             Service("rasa", [py, "-m", "rasa", "run", "--model", str(self.model), "--enable-api",
                              "--interface", self.host, "--port", str(self.ports["rasa"]),
                              "--endpoints", str(endpoints), "--credentials", str(paths.CREDENTIALS),
-                             "--auth-token", self.rasa_token,
+                             f"--auth-token={self.rasa_token}",  # a token may start with "-"
                              "--logging-config-file", str(paths.ROOT / "privacy" / "logging.yml")],
                     f"{self.url('rasa')}/"),  # / is open; /status needs the API token
         ]

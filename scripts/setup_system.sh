@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Debian packages the tests need (PostgreSQL): installed only when missing.
+# Debian packages the tests need (PostgreSQL; Chromium and a CJK font for the browser tests): installed only when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()

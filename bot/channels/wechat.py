@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 import httpx
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -83,7 +83,8 @@ class WeChatInput(InputChannel):
     def __init__(self, settings: Optional[WeChatSettings] = None) -> None:
         self.settings = s = settings or WeChatSettings.load()
         self.envelope = Envelope(s.token, s.aes_key, s.appid) if s.aes_key else None
-        self.turns = Turns(ttl_s=s.dedup_ttl_s)
+        # kept at least as long as a signed request is accepted: a replay within that window is a repeat
+        self.turns = Turns(ttl_s=max(s.dedup_ttl_s, s.max_age_s))
         self.options = OptionMemory()
         self.api = WeChatApi(s.api_base, s.appid, s.secret, s.api_timeout_s)
         self.outbox = Outbox(s.outbox_path)
@@ -295,7 +296,8 @@ def _args(request: Request) -> Dict[str, str]:
 async def erase_at_eligibility(base_url: str, service_key: Optional[str], conversation_id: str,
                                timeout_s: float = 10.0) -> Dict[str, Any]:
     """As the action server does (its service token, ``X-Conversation-Id``): the bound subject's personal
-    data deleted (``DELETE /me/data``, which needs the binding), then the binding. Raises on any failure."""
+    data deleted (``DELETE /me/data``, which needs the binding), then the binding, then what the conversation
+    left unbound (``DELETE /auth/conversation``). Raises on any failure."""
     from eligibility.auth.tokens import service_token
 
     if not service_key:
@@ -312,7 +314,10 @@ async def erase_at_eligibility(base_url: str, service_key: Optional[str], conver
             deleted = resp.json()
         resp = await client.delete("/auth/binding", headers=headers)
         resp.raise_for_status()
-    return {"bound": bound, "deleted": deleted}
+        # and what the conversation left while nobody was bound (subscriptions, transcripts, remarks)
+        resp = await client.delete("/auth/conversation", headers=headers)
+        resp.raise_for_status()
+    return {"bound": bound, "deleted": deleted, "conversation": resp.json().get("deleted")}
 
 
 async def drop_conversation(app: Any, sender: str) -> bool:

@@ -109,6 +109,32 @@ def delete(ctx: Context, subject_id: str, actor: Principal) -> Dict[str, Any]:
     return {"deleted": {k: int(v or 0) for k, v in done.items()}, "kept": kept, "kept_reason": KEPT_REASON}
 
 
+def forget_conversation(ctx: Context, conversation_id: str, actor: Principal) -> Dict[str, int]:
+    """What a conversation left without anyone bound (subscriptions, ticket transcripts and contacts, rating
+    remarks, codes, login links): removed when its user leaves the channel (WeChat unsubscribe). Records of a
+    verified subject are the subject's, and go through ``delete``."""
+    now = ctx.now()
+    with ctx.db.write() as conn:
+        mine = t.tickets.c.conversation_id == conversation_id
+        done = {
+            "subscriptions": conn.execute(t.subscriptions.delete().where(
+                t.subscriptions.c.conversation_id == conversation_id, t.subscriptions.c.profile_id.is_(None))).rowcount,
+            "ticket_transcripts": conn.execute(t.tickets.update().where(mine, t.tickets.c.profile_id.is_(None))
+                                               .values(transcript_json="[]", contact=None, summary=REDACTED,
+                                                       updated_at=now)).rowcount,
+            "rating_remarks": conn.execute(t.ratings.update().where(
+                t.ratings.c.conversation_id == conversation_id, t.ratings.c.profile_id.is_(None),
+                t.ratings.c.reason.is_not(None)).values(reason=None)).rowcount,
+            "one_time_codes": conn.execute(t.otp_challenges.delete().where(
+                t.otp_challenges.c.conversation_id == conversation_id)).rowcount,
+            "login_links": conn.execute(t.login_sessions.delete().where(
+                t.login_sessions.c.conversation_id == conversation_id)).rowcount,
+        }
+        done = {k: int(v or 0) for k, v in done.items()}
+        audit.record(conn, ctx, actor, "conversation.forget", "conversation", conversation_id, after=done)
+    return done
+
+
 def purge(ctx: Context) -> Dict[str, int]:
     """Retention: transcripts and contacts older than ``transcript_retention_days``; codes, login sessions
     and code messages after a day. Runs at start-up and from ``policybot eligibility purge``."""

@@ -44,3 +44,18 @@ def test_idle_conversations_are_removed_after_the_retention() -> None:
     assert store.prune() == 1
     assert asyncio.run(store.retrieve("old")) is None
     assert asyncio.run(store.retrieve("new")) is not None
+
+
+def test_a_long_conversation_keeps_its_latest_sessions_whole() -> None:
+    from bot.tracker_store import latest_sessions
+
+    def session(n: int) -> list:
+        return [{"event": "action", "name": "action_session_start"}, {"event": "session_started"},
+                *({"event": "user", "text": f"s{n} m{i}"} for i in range(n))]
+
+    events = session(300) + session(200) + session(150)
+    kept = latest_sessions(events, limit=400)
+    assert kept == session(200) + session(150)  # cut where a session starts, newest kept whole
+    assert latest_sessions(events[:100], limit=400) == events[:100]
+    one_long = session(600)
+    assert latest_sessions(one_long, limit=400) == one_long  # the current session is never cut

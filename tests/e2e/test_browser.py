@@ -95,7 +95,8 @@ class Chat:
     def shot(self, what: str, page: Any = None, at: Any = None) -> Path:
         """A screenshot of the phone's screen (of ``at`` scrolled to the top when given)."""
         if at is not None:
-            at.evaluate("e => e.scrollIntoView({block: 'start'})")
+            at.evaluate("e => { const log = document.getElementById('log');"
+                        " log.scrollTop += e.getBoundingClientRect().top - log.getBoundingClientRect().top; }")
         self.shots += 1
         path = SHOTS / f"{self.name}-{self.shots:02d}-{what}.png"
         (page or self.page).screenshot(path=str(path))

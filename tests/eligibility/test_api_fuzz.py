@@ -55,7 +55,7 @@ GETS = ["/policies/{id}", "/profiles/{id}", "/profiles/{id}/applications", "/pro
         "/applications/{id}", "/tickets/{id}", "/calendar", "/policies", "/tickets", "/health", "/subscriptions",
         "/subscriptions/{id}/due", "/auth/binding", "/auth/login/{id}", "/auth/oidc/callback", "/me/data", "/outbox",
         "/audit"]
-DELETES = ["/subscriptions/{id}", "/auth/binding", "/me/data"]
+DELETES = ["/subscriptions/{id}", "/auth/binding", "/me/data", "/auth/conversation"]
 # no credential needed; 401 from these only where they check a password or a provider's answer
 PUBLIC = {("GET", "/health"), ("GET", "/policies"), ("GET", "/policies/{id}"), ("GET", "/calendar"),
           ("POST", "/auth/staff/login"), ("POST", "/auth/login/web"), ("GET", "/auth/login/{id}"),

@@ -22,6 +22,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import jwt
 import pytest
 import sqlalchemy as sa
+from fastapi.staticfiles import StaticFiles
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -59,6 +60,8 @@ PUBLIC = {
     ("GET", "/auth/oidc/callback"),
     ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"), ("GET", "/redoc"),
     ("HEAD", "/openapi.json"), ("HEAD", "/docs"), ("HEAD", "/docs/oauth2-redirect"), ("HEAD", "/redoc"),
+    # the web chat: its static files and where its socket is (no data of anyone)
+    ("GET", "/chat"), ("GET", "/chat/config.json"), ("GET", "/web"),
 }
 OWN_CREDENTIALS = ("subject", "service", "web")  # A's token from its binding, A's bound conversation, A's web login
 OTHER_CREDENTIALS = ("unbound_service",)
@@ -336,6 +339,7 @@ def attempts(pick: Pick, a: Holdings, b: Holdings) -> Dict[Tuple[str, str], Call
         ("POST", "/auth/login"): lambda: Attempt("POST", "/auth/login", body={}, allowed=(403, 503)),
         ("GET", "/me/data"): lambda: Attempt("GET", "/me/data", allowed=(200, 403)),
         ("DELETE", "/me/data"): lambda: Attempt("DELETE", "/me/data", allowed=(200, 403)),
+        ("DELETE", "/auth/conversation"): lambda: Attempt("DELETE", "/auth/conversation", allowed=(200, 403)),
     }
 
 
@@ -380,6 +384,9 @@ def snapshot(w: World, b: Holdings) -> Dict[str, List[Tuple[Any, ...]]]:
 def _route_keys(client: TestClient) -> List[Tuple[str, str]]:
     keys = []
     for route in client.app.routes:
+        if isinstance(getattr(route, "app", None), StaticFiles):  # a folder of static files (web/)
+            keys.append(("GET", route.path))
+            continue
         methods = getattr(route, "methods", None)
         assert methods, f"a route without methods (a mount?) at {getattr(route, 'path', route)}: cover it here"
         keys += [(m, route.path) for m in sorted(methods)]

@@ -431,3 +431,25 @@ def test_the_binding_describes_the_subject_once_verified(client: TestClient) -> 
     described = bindings.current(ctx, "c-company")
     assert described["subject"] == {"id": HIGH_TECH, "kind": "enterprise", "name": "深圳市华芯智云科技有限公司",
                                     "in_data_account": True}
+
+
+def test_leaving_the_channel_forgets_what_an_unbound_conversation_left(client: TestClient) -> None:
+    """WeChat unsubscribe: subscriptions, transcripts and remarks of a conversation nobody was bound to are
+    removed; a verified subject's records stay (they go through DELETE /me/data)."""
+    anonymous, verified = "wx:anon", "wx:verified"
+    for conversation in (anonymous, verified):
+        assert client.post("/subscriptions", json={"conversation_id": conversation, "topic": "人才"},
+                           headers=service_headers(conversation)).status_code == 201
+    bind(client, GRADUATE, verified)
+    client.post("/subscriptions", json={"conversation_id": verified, "topic": "all"}, headers=service_headers(verified))
+    ticket = _ticket(client, anonymous, "我电话13812345678，想问人才补贴")
+    forgotten = client.delete("/auth/conversation", headers=service_headers(anonymous))
+    assert forgotten.status_code == 200, forgotten.text
+    assert forgotten.json()["deleted"]["subscriptions"] == 1 and forgotten.json()["deleted"]["ticket_transcripts"] == 1
+    with client.app.state.ctx.db.read() as conn:
+        left = conn.execute(sa.select(t.subscriptions.c.conversation_id, t.subscriptions.c.profile_id)).all()
+        row = conn.execute(sa.select(t.tickets).where(t.tickets.c.id == ticket["id"])).mappings().one()
+    assert all(c != anonymous for c, _ in left) and any(p == GRADUATE for _, p in left)
+    assert row["transcript_json"] == "[]" and row["contact"] is None and "人才补贴" not in row["summary"]
+    # only the action server, for its own conversation
+    assert client.delete("/auth/conversation").status_code == 401

@@ -92,6 +92,10 @@
     return frag;
   }
 
+  function webUrl(url) {
+    return typeof url === "string" && /^https?:\/\//i.test(url) ? url : null;
+  }
+
   function scrollDown() {
     log.scrollTop = log.scrollHeight;
   }
@@ -162,7 +166,7 @@
     else if (kind === "calendar") drawn = calendarCard(msg, custom);
     else if (msg.text) drawn = el("div", { className: "bubble" }, [richText(msg.text)]);
     if (drawn) body.appendChild(drawn);
-    if (msg.image) body.appendChild(el("img", { src: msg.image, alt: "图片", style: "max-width:100%" }));
+    if (webUrl(msg.image)) body.appendChild(el("img", { src: msg.image, alt: "图片", style: "max-width:100%" }));
 
     if (rating) {
       body.appendChild(stars(entry));
@@ -194,7 +198,7 @@
     var body = withoutLines(msg.text, function (line) { return /^依据：/.test(line); });
     var title = "《" + (cite.title || "") + "》" + (cite.article || "");
     var foot;
-    if (cite.source_url) {
+    if (webUrl(cite.source_url)) {
       foot = el("div", { className: "card-foot" }, [
         "依据：",
         el("a", { href: cite.source_url, target: "_blank", rel: "noopener noreferrer", className: "citation",
@@ -255,8 +259,10 @@
   function matchesCard(msg, custom) {
     var items = Array.isArray(custom.items) ? custom.items : [];
     var list = el("div", { className: "policies" }, items.map(function (item, i) { return policyBlock(item, i === 0); }));
+    // the numbered list of the summary is drawn below as policies, with their conditions
+    var summary = items.length ? withoutLines(msg.text, function (line) { return /^\d+\. /.test(line); }) : msg.text;
     return card("matches", "政策匹配结果", [
-      el("div", { className: "card-body", text: msg.text || "" }),
+      el("div", { className: "card-body", text: summary || "" }),
       items.length ? el("p", { className: "legend", text: "✓ 已满足　✗ 不满足　？ 待确认" }) : null,
       list
     ]);
@@ -278,7 +284,7 @@
     var text = withoutLines(msg.text, function (line) { return line.trim() === url; });
     return card("notice", "统一身份认证", [
       el("div", { className: "card-body", text: text }),
-      el("div", { className: "card-foot" }, [el("button", {
+      !webUrl(url) ? null : el("div", { className: "card-foot" }, [el("button", {
         type: "button", className: "btn login", text: "打开统一身份认证登录",
         "aria-label": "打开统一身份认证登录页（新窗口）",
         onclick: function () { openLogin(url); }
@@ -334,7 +340,13 @@
   function calendarCard(msg, custom) {
     var holder = el("div", {});
     renderMonth(holder, custom.month || thisMonth());
-    return card("calendar", "政策月历", [el("div", { className: "card-body", text: msg.text || "" }), holder]);
+    var lines = String(msg.text || "").split("\n");
+    var list = lines.slice(1).join("\n");
+    return card("calendar", "政策月历", [
+      el("div", { className: "card-body" }, [lines[0],
+        list ? el("details", {}, [el("summary", { text: "展开文字列表" }), el("div", { text: list })]) : null]),
+      holder
+    ]);
   }
 
   function chips(entry, buttons) {

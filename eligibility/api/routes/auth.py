@@ -62,6 +62,13 @@ def delete_binding(ctx: Context = Depends(context), p: Principal = Depends(princ
     return bindings.unbind(ctx, p.conversation_id, p)
 
 
+@router.delete("/auth/conversation", tags=["personal data"],
+               summary="删除本会话在未登录时留下的信息（订阅、工单对话记录、评价备注、验证码），例如用户取消关注时")
+def forget_conversation(ctx: Context = Depends(context), p: Principal = Depends(service_caller)) -> Dict[str, Any]:
+    assert p.conversation_id is not None
+    return {"deleted": personal_data.forget_conversation(ctx, p.conversation_id, p)}
+
+
 @router.post("/auth/login", tags=["auth"], response_model=LoginLink,
              summary="统一身份认证登录链接（对话服务为本会话申请，用户在浏览器中完成登录后本会话即绑定）")
 def start_login(body: LoginStart, ctx: Context = Depends(context),

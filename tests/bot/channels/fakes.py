@@ -238,4 +238,9 @@ class FakeEligibility:
             was = self.bound.pop(conversation, False)
             return {"bound": False, "unbound": was}
 
+        @api.delete("/auth/conversation")
+        def forget(request: Request) -> Any:
+            caller(request)
+            return {"deleted": {"subscriptions": 1}}
+
         return api

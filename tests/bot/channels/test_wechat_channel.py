@@ -197,11 +197,12 @@ def test_unsubscribe_removes_the_binding_the_data_and_the_conversation(wechat: S
     for _ in range(3):  # WeChat's retries of the one event: erased once
         assert h.post(event_xml("unsubscribe", created=created)).text == "success"
     assert h.eligibility.calls == [("GET", "/auth/binding", sender), ("DELETE", "/me/data", sender),
-                                   ("DELETE", "/auth/binding", sender)]
+                                   ("DELETE", "/auth/binding", sender), ("DELETE", "/auth/conversation", sender)]
     assert sender not in h.tracker_store().store and sender not in h.tracker_store().last_seen
     assert h.channel.outbox.pending(OPENID) == [] and h.channel.outbox.erasures() == []
     h.post(event_xml("unsubscribe", created=created + 5))  # another unsubscribe later: nothing bound to delete
-    assert [c[:2] for c in h.eligibility.calls[3:]] == [("GET", "/auth/binding"), ("DELETE", "/auth/binding")]
+    assert [c[:2] for c in h.eligibility.calls[4:]] == [("GET", "/auth/binding"), ("DELETE", "/auth/binding"),
+                                                         ("DELETE", "/auth/conversation")]
 
 
 def test_unsubscribe_while_the_service_is_down_is_retried_until_done(wechat: Start) -> None:
