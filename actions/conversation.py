@@ -34,6 +34,16 @@ def intent_ranking(tracker: Tracker) -> List[Dict[str, Any]]:
     return list(tracker.latest_message.get("intent_ranking") or [])
 
 
+def answered_this_turn(tracker: Tracker) -> bool:
+    """Whether the assistant has already said something since the user's latest message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot":
+            return True
+    return False
+
+
 def fallbacks_in_a_row(tracker: Tracker) -> int:
     """How many of the latest user messages, counting back from this one, were not understood."""
     count = 0

@@ -134,6 +134,10 @@ class ActionFallback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        # A core fallback after this turn's own answer (the dialogue policies found no next step once an
+        # action had replied and cleared what it was waiting for): nothing more to say.
+        if conversation.answered_this_turn(tracker):
+            return []
         # the code or the account the assistant is waiting for, read by the model as something else
         text = tracker.latest_message.get("text") or ""
         if tracker.get_slot("awaiting") == "otp_code" and one_time_code(text):

@@ -91,8 +91,9 @@ class ActionVerifyCode(Action):
         dispatcher.utter_message(text=f"验证成功，{who}您好！{words}说“退出登录”即可解除。")
         events: Events = [SlotSet("awaiting", None), SlotSet("resume_action", None), *bound_events(bound)]
         resume = tracker.get_slot("resume_action")
-        if resume in RESUMABLE:
-            events.append(FollowupAction(resume))
+        # what the user asked before verifying runs now; otherwise the turn ends here (the rule that led
+        # here no longer matches once `awaiting` is cleared, and a guessed next action would be noise)
+        events.append(FollowupAction(resume if resume in RESUMABLE else "action_listen"))
         return events
 
 
@@ -197,4 +198,4 @@ class ActionConfirmGrant(Action):
             text=f"已确认收款账户（{paid.get('account')}），“{paid.get('policy_title')}”{amount}已发放"
                  f"（演示环境为模拟拨付），到账短信已发送到您登记的手机。{more}",
             json_message={"type": "grant", "id": paid["id"], "status": paid["status"]})
-        return [*events, SlotSet("awaiting", None)]
+        return [*events, SlotSet("awaiting", None), FollowupAction("action_listen")]

@@ -88,3 +88,13 @@ def test_declining_an_application_cancels_only_that() -> None:
     dispatcher, events = run(ActionDecline(), t)
     assert "取消" in said(dispatcher)
     assert slots_set(events) == {"awaiting": None, "pending_application": None}
+
+
+def test_a_core_fallback_after_this_turns_answer_stays_silent() -> None:
+    """After an action answered and cleared what it waited for, the policies may find no next step; the
+    fallback then must not add "我不太确定您的意思" to a turn that was understood."""
+    events = [{"event": "action", "name": "action_verify_code"}, {"event": "bot", "text": "验证成功，陈*兰您好！"}]
+    t = tracker("482913", intent="inform")
+    t.events.extend(events)
+    d = CollectingDispatcher()
+    assert asyncio.run(ActionFallback().run(d, t, {})) == [] and d.messages == []

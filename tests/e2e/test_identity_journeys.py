@@ -30,6 +30,7 @@ def test_chen_guilan_binds_and_confirms_her_allowance(chat: Chat, stack) -> None
     assert "验证码" in said and "津贴" not in said, sent
     bound = text_of(chat(sms_code(stack, CHEN)))
     assert "验证成功" in bound and "陈*兰" in bound and "企业" not in bound, bound
+    assert "不太确定" not in bound, bound  # an understood turn gets no clarifying question after it
     asked = text_of(chat("我有什么补贴可以领"))
     assert "统一社会信用代码" not in asked, asked  # the masked display id is never used as a key again
     grants = chat("有没有免申即享的待遇")
@@ -37,6 +38,7 @@ def test_chen_guilan_binds_and_confirms_her_allowance(chat: Chat, stack) -> None
     paid = chat("工商银行 6222 0212 3456 7890 123")
     text = text_of(paid)
     assert "已发放" in text and "****0123" in text and "6222021234567890123" not in text, paid
+    assert "好消息" not in text and "不太确定" not in text, paid  # the turn ends with the payment
     grant = next(c for c in customs(paid) if c.get("type") == "grant")
     assert grant["status"] == "paid"
     box = api(stack, "GET", f"/outbox?purpose=grant&subject_id={CHEN}", staff_token(stack, "operator"))
