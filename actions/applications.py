@@ -9,6 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import bundles
 from actions.clients import eligibility
 from actions.clients.eligibility import EligibilityError
 from actions.feedback import rating_buttons
@@ -35,6 +36,8 @@ class ActionPrepareApplication(Action):
                 dispatcher.utter_message(text="申报前需要先确认是您本人：请发送企业的统一社会信用代码（个人请发身份证号），"
                                               "我会给数据账户登记的手机发验证码，验证后自动填好表格；也可以说“登录”。")
             return [*events, SlotSet("pending_application", policy_id), SlotSet("resume_action", "action_prepare_application")]
+        if str(policy_id).startswith("BUN-"):  # 一件事一次办: the checklist and one guided submission
+            return await bundles.prepare(dispatcher, tracker, str(policy_id), events)
         try:
             policy = await eligibility.get_policy(policy_id)
             profile = await eligibility.get_profile(tracker.sender_id)
@@ -91,6 +94,8 @@ class ActionSubmitApplication(Action):
         if not policy_id or not profile_id:
             dispatcher.utter_message(text="请先告诉我要申报的政策。")
             return [SlotSet("awaiting", None)]
+        if str(policy_id).startswith("BUN-"):
+            return await bundles.submit(dispatcher, tracker, str(policy_id), str(profile_id))
         key = f"{tracker.sender_id}:{profile_id}:{policy_id}"
         try:
             app = await eligibility.create_application(tracker.sender_id, policy_id, key)

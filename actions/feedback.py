@@ -14,6 +14,7 @@ from actions.clients.eligibility import EligibilityError
 from bot.identity_text import bank_account, one_time_code
 
 NOT_UNDERSTOOD = "抱歉，我没太明白您的意思。您可以换个说法，或者说“转人工”由工作人员为您解答。"
+BUNDLE_LEFT = "好的，先不办。已填的信息都保存在您的数据账户里，随时说“开始办理”或“继续办理”某件事即可接着办。"
 APPLY_CANCELLED = "好的，已取消本次申报，您的信息不会提交。需要时随时说“一键申报”。"
 HANDOFF_DECLINED = "好的，那您可以换个说法再问我一次，我尽力帮您。"
 
@@ -144,6 +145,8 @@ class ActionFallback(Action):
             return [FollowupAction("action_verify_code")]
         if tracker.get_slot("awaiting") == "grant_account" and bank_account(text):
             return [FollowupAction("action_confirm_grant")]
+        if tracker.get_slot("awaiting") == "bundle_field":  # the answer to a bundle's question
+            return [FollowupAction("action_prepare_application")]
         count = conversation.fallbacks_in_a_row(tracker)
         if count >= 2:
             dispatcher.utter_message(text="抱歉，我还是没能理解您的问题。要不要为您转人工服务？",
@@ -172,10 +175,19 @@ class ActionDecline(Action):
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         awaiting = tracker.get_slot("awaiting")
         if awaiting == "apply_confirm":
-            dispatcher.utter_message(text=APPLY_CANCELLED)
+            bundle = str(tracker.get_slot("pending_application") or "").startswith("BUN-")
+            dispatcher.utter_message(text=BUNDLE_LEFT if bundle else APPLY_CANCELLED)
             return [SlotSet("awaiting", None), SlotSet("pending_application", None)]
         if awaiting == "delete_confirm":
             dispatcher.utter_message(text="好的，不删除，您的信息保持不变。")
             return [SlotSet("awaiting", None)]
+        if awaiting == "grant_account":
+            # nothing is confirmed and nothing is paid; the grant keeps waiting in the service
+            dispatcher.utter_message(text="好的，暂不确认收款账户，资金不会发放，这笔待遇会一直为您保留。"
+                                          "需要时说“查看免申即享”即可继续确认。")
+            return [SlotSet("awaiting", None)]
+        if awaiting in ("bundle_start", "bundle_field"):
+            dispatcher.utter_message(text=BUNDLE_LEFT)
+            return [SlotSet("awaiting", None), SlotSet("pending_application", None)]
         dispatcher.utter_message(text=HANDOFF_DECLINED)
         return [SlotSet("awaiting", None)]

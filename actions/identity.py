@@ -196,6 +196,6 @@ class ActionConfirmGrant(Action):
         more = "还有其他待确认的资金，可以再说“查看免申即享”。" if len(waiting) > 1 else ""
         dispatcher.utter_message(
             text=f"已确认收款账户（{paid.get('account')}），“{paid.get('policy_title')}”{amount}已发放"
-                 f"（演示环境为模拟拨付），到账短信已发送到您登记的手机。{more}",
+                 f"（演示环境为模拟拨付）。{'到账短信会发到您在数据账户登记的手机。' if paid.get('sms_queued') else ''}{more}",
             json_message={"type": "grant", "id": paid["id"], "status": paid["status"]})
         return [*events, SlotSet("awaiting", None), FollowupAction("action_listen")]

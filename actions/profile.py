@@ -107,6 +107,8 @@ class ActionUpdateProfile(Action):
             return [FollowupAction("action_verify_code")]
         if awaiting == "grant_account":
             return [FollowupAction("action_confirm_grant")]
+        if awaiting == "bundle_field":  # the answer to a bundle's question (the checklist stores it)
+            return [FollowupAction("action_prepare_application")]
         if typed_identifier(tracker):
             resume = "action_prepare_application" if tracker.get_slot("pending_application") else None
             profile_id, events = await ensure_profile(tracker, dispatcher, resume)

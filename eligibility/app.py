@@ -12,6 +12,7 @@ from eligibility.api.response import BodyLimit, MaskedJSONResponse
 from eligibility.api.routes import (
     applications,
     auth,
+    bundles,
     calendar,
     feedback,
     matching,
@@ -39,7 +40,7 @@ def create_app(settings: Optional[Settings] = None, prepare: bool = True) -> Fas
                   default_response_class=MaskedJSONResponse)
     app.state.ctx = ctx
     errors.install(app)
-    for module in (policies, matching, profiles, applications, calendar, feedback, subscriptions, auth):
+    for module in (policies, matching, profiles, applications, calendar, feedback, subscriptions, auth, bundles):
         app.include_router(module.router)
     chat_dir = settings.web_dir / "chat"
     if chat_dir.is_dir():  # the web chat; its page asks here where Rasa's socket.io endpoint is

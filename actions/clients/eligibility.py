@@ -165,3 +165,15 @@ async def subscribe(conversation_id: str, topic: str) -> Dict[str, Any]:
     """Reminders for a category, a policy id or "all"; subscribing again answers with ``existing: true``."""
     return await request("POST", "/subscriptions", conversation_id,
                          json={"conversation_id": conversation_id[:80], "topic": topic[:40]})
+
+
+async def bundle_checklist(conversation_id: str, bundle_id: str) -> Dict[str, Any]:
+    """一件事一次办: what the bound subject's data account settles per item, what is still needed."""
+    return await request("GET", f"/bundles/{bundle_id}/checklist", conversation_id)
+
+
+async def submit_bundle(conversation_id: str, bundle_id: str, idempotency_key: str) -> Dict[str, Any]:
+    """One confirmation: every ready item applied for at once; the same key returns the same set."""
+    key = hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
+    return await request("POST", f"/bundles/{bundle_id}/applications", conversation_id,
+                         json={"profile_id": ME}, headers={"Idempotency-Key": key})

@@ -20,6 +20,12 @@ class MaskedJSONResponse(JSONResponse):
         return json.dumps(mask_json(plain), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+def created_or_replayed(out: Any, replayed: bool) -> MaskedJSONResponse:
+    """201 for what a request created, 200 with ``Idempotent-Replayed: true`` for a replay of its key."""
+    return MaskedJSONResponse(out, status_code=200 if replayed else 201,
+                              headers={"Idempotent-Replayed": "true" if replayed else "false"})
+
+
 class BodyLimit:
     """Refuses bodies over ``limit`` bytes with 413 before anything reads them."""
 

@@ -61,6 +61,11 @@ class ApplicationRequest(Body):
     _fields = validator("fields", allow_reuse=True)(_check_fields)
 
 
+class BundleRequest(Body):
+    profile_id: str = Field("me", min_length=1, max_length=40)
+    idempotency_key: Optional[str] = Field(None, min_length=8, max_length=120, regex=r"^[A-Za-z0-9_.:\-]+$")
+
+
 class ApplicationUpdate(Body):
     """The actor is the signed-in reviewer, never a name the request declares."""
     status: Literal["under_review", "approved", "rejected", "paid"]

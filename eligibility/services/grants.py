@@ -72,6 +72,9 @@ def run(ctx: Context, period: Optional[str] = None) -> Dict[str, Any]:
                 .select_from(g.join(p, p.c.id == g.c.profile_id))
                 .where(g.c.run_id == run_id, g.c.policy_id == policy.id, p.c.mobile.is_not(None))))
         created = sum(per_policy.values())
+        # one entry per run (the notices are created in bulk, one per grant; the run says how many per policy)
+        audit.record(conn, ctx, "system:grants", "grants.run", "grant_run", run_id,
+                     after={"period": period, "grants_created": per_policy})
         conn.execute(t.grant_runs.update().where(t.grant_runs.c.id == run_id).values(
             finished_at=ctx.now(), policies=len(per_policy), grants_created=created, notifications_created=created))
     return {"run_id": run_id, "period": period, "policies": per_policy, "grants_created": created,
@@ -156,13 +159,16 @@ def confirm(ctx: Context, grant_id: int, raw_profile_id: str, account_number: st
             status="paid", account_masked=f"{bank} ****{digits[-4:]}", account_hash=digest, confirmed_at=now, paid_at=now))
         _notify_paid(conn, row, now)
         amount = f"{row['amount_wan']:g}万元" if row["amount_wan"] else "相应资金"
-        outbox.queue_to_subject(conn, ctx, pid, f"【政策通】您的免申即享资金{amount}已发放至{bank}尾号{digits[-4:]}的账户"
-                                "（演示环境为模拟拨付）。", "grant")
+        sms = outbox.queue_to_subject(conn, ctx, pid, f"【政策通】您的免申即享资金{amount}已发放至{bank}尾号{digits[-4:]}"
+                                      "的账户（演示环境为模拟拨付）。", "grant")
         audit.record(conn, ctx, actor, "grant.confirm", "grant", str(grant_id), subject_id=pid,
-                     before={"status": row["status"]}, after={"status": "paid", "account": f"{bank} ****{digits[-4:]}"})
+                     before={"status": row["status"]}, after={"status": "confirmed", "account": f"{bank} ****{digits[-4:]}"})
+        # the (simulated) payment is its own step: a real payment system would record it when it pays
+        audit.record(conn, ctx, "system:payment", "grant.paid", "grant", str(grant_id), subject_id=pid,
+                     before={"status": "confirmed"}, after={"status": "paid", "amount_wan": row["amount_wan"]})
         fresh = conn.execute(sa.select(g).where(g.c.id == grant_id)).mappings().first()
         assert fresh is not None
-        return _grant_view(fresh, ctx)
+        return {**_grant_view(fresh, ctx), "sms_queued": sms is not None}
 
 
 def _notify_paid(conn: Connection, row: Mapping[str, Any], now: dt.datetime) -> None:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from eligibility.auth.principal import Principal
 from eligibility.context import Context
 from eligibility.profiles.ids import mask_ids
-from eligibility.services import applications, audit, grants
+from eligibility.services import applications, audit, bundles, grants
 from eligibility.services.profiles import display_id, get_profile, profile_view
 from eligibility.storage import tables as t
 
@@ -60,6 +60,8 @@ def export(ctx: Context, subject_id: str) -> Dict[str, Any]:
         "applications": [{"id": a["id"], "policy_title": a["policy_title"], "status_label": a["status_label"],
                           "created_at": a["created_at"]} for a in applications.for_profile(ctx, subject_id)],
         "notifications": grants.notifications(ctx, subject_id),
+        "bundle_submissions": [{"id": b["id"], "title": b["title"], "summary": b["summary"]}
+                               for b in bundles.for_profile(ctx, subject_id)],
         "subscriptions": [{"id": s["id"], "topic": s["topic"], "created_at": s["created_at"].isoformat(timespec="seconds")}
                           for s in subs],
         "tickets": [{"id": r["id"], "kind": r["kind"], "status": r["status"],

@@ -58,12 +58,17 @@ def _identity_and_trust(conn: Connection, ops: Operations) -> None:
                              "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()")
 
 
+def _bundle_submissions(conn: Connection, ops: Operations) -> None:
+    t.bundle_submissions.create(conn, checkfirst=True)  # a fresh database already has it from step 1
+
+
 MIGRATIONS: List[Tuple[int, str, Callable[[Connection, Operations], None]]] = [
     (1, "initial tables", _initial),
     (2, "indexes for grants by policy and tickets by due date", _grant_and_ticket_indexes),
     (3, "subscriptions to application-window reminders", _subscriptions),
     (4, "identity and trust: staff, bindings, one-time codes, outbox, audit log, data-account mobiles",
      _identity_and_trust),
+    (5, "一件事一次办: bundle submissions linking a bundle's applications", _bundle_submissions),
 ]
 
 

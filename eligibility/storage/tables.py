@@ -185,6 +185,19 @@ subscriptions = sa.Table(
     sa.UniqueConstraint("conversation_id", "topic", name="uq_subscriptions_conversation_topic"),
 )
 
+# 一件事一次办: one guided submission of a bundle's member items, per subject and bundle
+bundle_submissions = sa.Table(
+    "bundle_submissions", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("profile_id", sa.String(18), sa.ForeignKey("profiles.id"), nullable=False, index=True),
+    sa.Column("bundle_id", sa.String(16), nullable=False),
+    sa.Column("idempotency_key", sa.String(120), unique=True),
+    sa.Column("items_json", sa.Text, nullable=False),  # [{"policy_id", "application_id"}], in bundle order
+    _ts("created_at"),
+    _ts("updated_at"),
+    sa.UniqueConstraint("profile_id", "bundle_id", name="uq_bundle_submissions_profile_bundle"),
+)
+
 # ---- identity and trust (eligibility/auth) ----------------------------------------------------------
 
 staff_users = sa.Table(

@@ -49,12 +49,12 @@ json_values = st.recursive(scalars, lambda inner: st.one_of(
 bodies = st.one_of(json_values, st.dictionaries(st.sampled_from(KEYS), json_values, max_size=6))
 POSTS = ["/match", "/applications", "/ratings", "/tickets", "/profiles/{id}/fields", "/grants/{id}/confirm",
          "/subscriptions", "/auth/otp", "/auth/otp/verify", "/auth/login", "/auth/login/web", "/auth/staff/login",
-         "/admin/reload"]
+         "/admin/reload", "/bundles/{id}/applications"]
 PATCHES = ["/tickets/{id}", "/applications/{id}"]
 GETS = ["/policies/{id}", "/profiles/{id}", "/profiles/{id}/applications", "/profiles/{id}/notifications",
         "/applications/{id}", "/tickets/{id}", "/calendar", "/policies", "/tickets", "/health", "/subscriptions",
         "/subscriptions/{id}/due", "/auth/binding", "/auth/login/{id}", "/auth/oidc/callback", "/me/data", "/outbox",
-        "/audit"]
+        "/audit", "/bundles/{id}/checklist", "/bundles/submissions/{id}"]
 DELETES = ["/subscriptions/{id}", "/auth/binding", "/me/data", "/auth/conversation"]
 # no credential needed; 401 from these only where they check a password or a provider's answer
 PUBLIC = {("GET", "/health"), ("GET", "/policies"), ("GET", "/policies/{id}"), ("GET", "/calendar"),

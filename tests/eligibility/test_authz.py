@@ -80,6 +80,7 @@ class Holdings:
     headers: Dict[str, str]  # the subject token from its own OTP binding
     applications: List[str] = field(default_factory=list)
     grants: List[int] = field(default_factory=list)
+    bundle_submissions: List[str] = field(default_factory=list)
     subscriptions: List[str] = field(default_factory=list)
     tickets: List[str] = field(default_factory=list)
 
@@ -106,6 +107,11 @@ def _make_data(client: TestClient, h: Holdings) -> None:
             if made.status_code == 201:
                 h.applications.append(made.json()["id"])
     assert h.applications, f"{h.id} could apply for nothing"
+    for bundle in ("BUN-002", "BUN-003", "BUN-004", "BUN-006"):  # 一件事一次办: what each can submit
+        sub = client.post(f"/bundles/{bundle}/applications", json={"profile_id": "me"}, headers=me)
+        assert sub.status_code in (200, 201, 409), sub.text
+        if sub.status_code != 409:
+            h.bundle_submissions.append(sub.json()["id"])
     sub = client.post("/subscriptions", json={"conversation_id": h.conversation, "topic": "all"}, headers=svc)
     assert sub.status_code == 201 and sub.json()["profile_id"] == display_id(h.id), sub.text
     h.subscriptions.append(sub.json()["id"])
@@ -243,6 +249,16 @@ def _subscription(pick: Pick, b: Holdings) -> Tuple[str, bool]:
     return chosen, chosen == fresh
 
 
+def _submission(pick: Pick, b: Holdings) -> Tuple[str, bool]:
+    fresh = f"YJ{TODAY:%Y%m%d}{secrets.token_hex(5).upper()}"
+    chosen = pick([*b.bundle_submissions, fresh])
+    return chosen, chosen == fresh
+
+
+def _bundle(pick: Pick) -> str:
+    return pick(["BUN-002", "BUN-003", "BUN-004", "BUN-006", "bun-002"])
+
+
 def _policy(pick: Pick, b: Holdings) -> str:
     return pick(["ENT-011", "ENT-021", "CIT-002", "CIT-008", "ENT-059"])
 
@@ -265,6 +281,10 @@ def attempts(pick: Pick, a: Holdings, b: Holdings) -> Dict[Tuple[str, str], Call
         grant, fresh = _grant(pick, b)
         return Attempt("POST", f"/grants/{grant}/confirm", fresh=fresh, body={
             "profile_id": pick(["me", b.id]), "bank": "中国银行", "account_number": "6222 0000 1111 2222"})
+
+    def submission_get() -> Attempt:
+        sub, fresh = _submission(pick, b)
+        return Attempt("GET", f"/bundles/submissions/{sub}", fresh=fresh)
 
     def ticket_get() -> Attempt:
         ticket, fresh = _ticket(pick, b)
@@ -314,6 +334,12 @@ def attempts(pick: Pick, a: Holdings, b: Holdings) -> Dict[Tuple[str, str], Call
         ("GET", "/applications/{application_id}"): app_get,
         ("PATCH", "/applications/{application_id}"): app_patch,
         ("POST", "/grants/{grant_id}/confirm"): grant_confirm,
+        # 一件事一次办: the checklist and the submission are the subject's own data, like POST /applications
+        ("GET", "/bundles/{bundle_id}/checklist"): lambda: Attempt(
+            "GET", f"/bundles/{_bundle(pick)}/checklist", params={"profile_id": _id(pick, b)}),
+        ("POST", "/bundles/{bundle_id}/applications"): lambda: Attempt(
+            "POST", f"/bundles/{_bundle(pick)}/applications", body={"profile_id": _id(pick, b)}),
+        ("GET", "/bundles/submissions/{submission_id}"): submission_get,
         ("POST", "/ratings"): rating,
         ("POST", "/tickets"): ticket_post,
         ("GET", "/tickets"): lambda: Attempt("GET", "/tickets", params=pick([{}, {"kind": "handoff"}])),
@@ -371,6 +397,7 @@ def snapshot(w: World, b: Holdings) -> Dict[str, List[Tuple[Any, ...]]]:
         "applications": rows(t.applications, t.applications.c.profile_id == b.id),
         "application_events": rows(t.application_events, t.application_events.c.application_id.in_(apps)),
         "grants": rows(t.grants, t.grants.c.profile_id == b.id),
+        "bundle_submissions": rows(t.bundle_submissions, t.bundle_submissions.c.profile_id == b.id),
         "notifications": rows(t.notifications, t.notifications.c.profile_id == b.id),
         "ratings": rows(t.ratings, t.ratings.c.profile_id == b.id),
         "tickets": rows(t.tickets, theirs(t.tickets)),

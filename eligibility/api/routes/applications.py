@@ -7,8 +7,8 @@ from typing import Any, Dict, Optional
 from fastapi import APIRouter, Depends, Header, Path
 from fastapi.responses import Response
 
-from eligibility.api.response import MaskedJSONResponse
-from eligibility.api.routes.deps import context, principal, staff_with
+from eligibility.api.response import created_or_replayed
+from eligibility.api.routes.deps import context, idempotency_key_of, principal, staff_with
 from eligibility.api.schemas import ApplicationRequest, ApplicationUpdate, GrantConfirm
 from eligibility.auth.access import forbidden, own_subject
 from eligibility.auth.principal import Principal
@@ -24,12 +24,8 @@ router = APIRouter()
 def post_application(body: ApplicationRequest, ctx: Context = Depends(context), p: Principal = Depends(principal),
                      idempotency_key: Optional[str] = Header(None, max_length=120)) -> Response:
     pid = own_subject(p, body.profile_id)  # only the subject itself (or its bound conversation) applies
-    key = body.idempotency_key or idempotency_key
-    if body.idempotency_key and idempotency_key and body.idempotency_key != idempotency_key:
-        raise invalid("idempotency_key_conflict", "请求头与请求体中的幂等键不一致。", "header and body keys differ")
-    app, replayed = applications.create(ctx, pid, body.policy_id, key, body.fields, actor=p.actor)
-    return MaskedJSONResponse(app, status_code=200 if replayed else 201,
-                              headers={"Idempotent-Replayed": "true" if replayed else "false"})
+    key = idempotency_key_of(body.idempotency_key, idempotency_key)
+    return created_or_replayed(*applications.create(ctx, pid, body.policy_id, key, body.fields, actor=p.actor))
 
 
 @router.get("/applications/{application_id}", tags=["applications"], summary="申请详情与状态历史")

@@ -77,3 +77,10 @@ def service_caller(p: Principal = Depends(principal)) -> Principal:
         raise AppError(403, "service_only", "此接口仅供对话服务调用。",
                        "needs the action server's service token and X-Conversation-Id")
     return p
+
+
+def idempotency_key_of(in_body: Optional[str], in_header: Optional[str]) -> Optional[str]:
+    """The idempotency key, given in the body or the ``Idempotency-Key`` header (both: they must agree)."""
+    if in_body and in_header and in_body != in_header:
+        raise AppError(422, "idempotency_key_conflict", "请求头与请求体中的幂等键不一致。", "header and body keys differ")
+    return in_body or in_header
