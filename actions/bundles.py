@@ -210,7 +210,8 @@ async def submit(dispatcher: CollectingDispatcher, tracker: Tracker, bundle_id: 
     except EligibilityError as exc:
         dispatcher.utter_message(text=exc.message)
         return [SlotSet("awaiting", None), SlotSet("pending_application", None), FollowupAction("action_listen")]
-    dispatcher.utter_message(text="已一次提交。" + _status_text(sub) + "\n审核结果会发到消息和短信，也可以随时问我“申报进度”。",
+    sms = "和短信" if sub.get("sms_queued") else ""
+    dispatcher.utter_message(text="已一次提交。" + _status_text(sub) + f"\n审核结果会发到消息{sms}，也可以随时问我“申报进度”。",
                              json_message={"type": "bundle_submission", "id": sub["id"], "summary": sub["summary"],
                                            "items": sub["items"]})
     return [SlotSet("awaiting", None), SlotSet("pending_application", None), SlotSet("last_application", sub["id"]),

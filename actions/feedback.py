@@ -31,11 +31,11 @@ INTENT_WORDS = {
 }
 
 
-def _day(iso: Any) -> str:
-    """2026-12-04 -> 12月4日 (the due date as people say it)."""
+def _by_day(iso: Any) -> str:
+    """2026-12-04 -> 12月4日前（5个工作日内）: the due date as people say it."""
     try:
         _, month, day = str(iso).split("-")
-        return f"{int(month)}月{int(day)}日"
+        return f"{int(month)}月{int(day)}日前（5个工作日内）"
     except ValueError:
         return "5个工作日内"
 
@@ -102,8 +102,8 @@ class ActionComplain(Action):
             dispatcher.utter_message(text=exc.message)
             return []
         dispatcher.utter_message(
-            text=f"非常抱歉给您带来不便。您的意见已登记，工单号 {ticket['id']}，工作人员会在{_day(ticket.get('due_date'))}前"
-                 "回访处理（5个工作日内）。")
+            text=f"非常抱歉给您带来不便。您的意见已登记，工单号 {ticket['id']}，工作人员会在{_by_day(ticket.get('due_date'))}"
+                 "回访处理。")
         return [SlotSet("last_ticket", ticket["id"])]
 
 

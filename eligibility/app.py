@@ -22,8 +22,8 @@ from eligibility.api.routes import (
 )
 from eligibility.context import Context
 from eligibility.jobs import Scheduler
-from eligibility.profiles.ids import install_log_masking
 from eligibility.settings import Settings
+from privacy.logging import install as install_log_masking
 
 DESCRIPTION = """政策通资格服务：政策规则化、数据账户、三值匹配（符合 / 不符合 / 需补充信息）、一键申请与秒批、
 免申即享、政策月历与申报提醒订阅、好差评与工单。错误一律返回 4xx 与 `{"error": {"code", "message", "detail"}}`，
@@ -32,7 +32,7 @@ DESCRIPTION = """政策通资格服务：政策规则化、数据账户、三值
 
 def create_app(settings: Optional[Settings] = None, prepare: bool = True) -> FastAPI:
     settings = settings or Settings()
-    install_log_masking()
+    install_log_masking()  # personal data masked in every log line
     ctx = Context(settings)
     if prepare:
         ctx.prepare()

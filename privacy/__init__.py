@@ -22,25 +22,3 @@ masked; so are a few labels glued to a number (``ID440309…``, ``Tel138…``) a
 filter, the formatter and ``install()``; ``privacy/logging.yml`` a logging configuration for
 ``rasa run --logging-config-file`` and ``python -m rasa_sdk --logging-config_file``.
 """
-
-from privacy.masking import (
-    contains_personal_data,
-    find_personal_data,
-    mask_account,
-    mask_id_number,
-    mask_json,
-    mask_name,
-    mask_phone,
-    mask_text,
-)
-
-__all__ = [
-    "contains_personal_data",
-    "find_personal_data",
-    "mask_account",
-    "mask_id_number",
-    "mask_json",
-    "mask_name",
-    "mask_phone",
-    "mask_text",
-]

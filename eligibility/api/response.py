@@ -16,8 +16,9 @@ class MaskedJSONResponse(JSONResponse):
     the JSON stays valid whatever it holds."""
 
     def render(self, content: Any) -> bytes:
-        plain = json.loads(json.dumps(content, ensure_ascii=False, allow_nan=False, default=str))
-        return json.dumps(mask_json(plain), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        # (what json renders with default=str — dates, times — holds no personal data)
+        return json.dumps(mask_json(content), ensure_ascii=False, allow_nan=False, separators=(",", ":"),
+                          default=str).encode("utf-8")
 
 
 def created_or_replayed(out: Any, replayed: bool) -> MaskedJSONResponse:

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Optional
 
 from privacy import masking
-from privacy.logging import MaskingFilter as MaskingFilter  # re-exported for existing callers
-from privacy.logging import install
 
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 characters: no I, O, S, V, Z
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -20,7 +17,6 @@ PROVINCES = {
     "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43",
     "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82", "83",
 }
-CITIZEN_PATTERN = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])")
 
 
 @dataclass(frozen=True)
@@ -104,18 +100,3 @@ def mask_citizen_id(number: str) -> str:
 
 def is_citizen_id(text: str) -> bool:
     return len(text) == 18 and citizen_problem(text.upper()) is None
-
-
-def mask_ids(text: str) -> str:
-    """Mask ID numbers (valid or not), mobile numbers and bank accounts in free text (privacy.masking)."""
-    return masking.mask_text(text)
-
-
-def mask_name(name: str) -> str:
-    """陈*兰 (privacy.masking.mask_name)."""
-    return masking.mask_name(name)
-
-
-def install_log_masking(*names: str) -> None:
-    """privacy.logging.install: the masking filter on the usual loggers, their handlers and the root's."""
-    install(*names)

@@ -35,7 +35,7 @@ TRANSITIONS = {
 OPEN = {"submitted", "under_review", "approved"}
 
 
-def _hash(profile_id: str, policy_id: str, fields: Mapping[str, Any]) -> str:
+def request_hash_of(profile_id: str, policy_id: str, fields: Mapping[str, Any]) -> str:
     blob = json.dumps([profile_id, policy_id, fields], sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -82,7 +82,7 @@ def create(ctx: Context, raw_profile_id: str, policy_id: str, idempotency_key: O
     """Create an application; returns (application, replayed)."""
     policy = _policy(ctx, policy_id)
     extra = checked_fields(raw_fields, ctx.policies.catalogue)
-    request_hash = _hash(raw_profile_id.strip().upper(), policy_id, {k: to_json(
+    request_hash = request_hash_of(raw_profile_id.strip().upper(), policy_id, {k: to_json(
         ctx.policies.catalogue.get(k).kind, v) for k, v in extra.items()})  # type: ignore[union-attr]
     try:
         with ctx.db.write() as conn:
@@ -90,7 +90,7 @@ def create(ctx: Context, raw_profile_id: str, policy_id: str, idempotency_key: O
                 found = _by_key(conn, idempotency_key)
                 if found is not None:
                     return _replay(conn, found, request_hash, ctx), True
-            return _create(conn, ctx, policy, raw_profile_id, idempotency_key, extra, request_hash, actor), False
+            return create_in(conn, ctx, policy, raw_profile_id, idempotency_key, extra, request_hash, actor), False
     except IntegrityError:
         # a concurrent request with the same key or for the same open application won the race
         with ctx.db.read() as conn:
@@ -120,8 +120,9 @@ def _duplicate(conn: Connection, profile_id: str, policy_id: str) -> AppError:
                     {"application_id": row.id if row else None, "status": row.status if row else None})
 
 
-def _create(conn: Connection, ctx: Context, policy: Policy, raw_profile_id: str, key: Optional[str],
+def create_in(conn: Connection, ctx: Context, policy: Policy, raw_profile_id: str, key: Optional[str],
             extra: Dict[str, Any], request_hash: str, actor: str) -> Dict[str, Any]:
+    """One application inside the caller's transaction (a one-click application, or an item of a bundle)."""
     cat = ctx.policies.catalogue
     profile = get_profile(conn, raw_profile_id, cat)
     if policy.audience != profile.kind:

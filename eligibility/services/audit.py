@@ -14,8 +14,8 @@ from sqlalchemy.engine import Connection
 
 from eligibility.auth.principal import Principal
 from eligibility.context import Context
-from eligibility.profiles.ids import mask_ids
 from eligibility.storage import tables as t
+from privacy.masking import mask_text
 
 
 def subject_key(ctx: Context, subject_id: str) -> str:
@@ -25,7 +25,7 @@ def subject_key(ctx: Context, subject_id: str) -> str:
 def _masked(value: Any) -> Optional[str]:
     if value is None:
         return None
-    return mask_ids(json.dumps(value, ensure_ascii=False, default=str, sort_keys=True))
+    return mask_text(json.dumps(value, ensure_ascii=False, default=str, sort_keys=True))
 
 
 def record(conn: Connection, ctx: Context, actor: Principal | str, action: str, target_kind: str,
@@ -33,9 +33,9 @@ def record(conn: Connection, ctx: Context, actor: Principal | str, action: str, 
            reason: Optional[str] = None) -> None:
     conn.execute(t.audit_log.insert().values(
         at=ctx.now(), actor=actor.actor if isinstance(actor, Principal) else actor, action=action,
-        target_kind=target_kind, target_id=mask_ids(target_id) if target_id else None,
+        target_kind=target_kind, target_id=mask_text(target_id) if target_id else None,
         subject_key=subject_key(ctx, subject_id) if subject_id else None,
-        before_json=_masked(before), after_json=_masked(after), reason=mask_ids(reason)[:400] if reason else None))
+        before_json=_masked(before), after_json=_masked(after), reason=mask_text(reason)[:400] if reason else None))
 
 
 def _view(r: Any) -> Dict[str, Any]:

@@ -20,10 +20,11 @@ from eligibility.auth import tokens
 from eligibility.auth.principal import Principal
 from eligibility.context import Context
 from eligibility.errors import AppError
-from eligibility.profiles.ids import kind_of, mask_name
+from eligibility.profiles.ids import kind_of
 from eligibility.services import audit, outbox
 from eligibility.services.profiles import checked_id, display_id
 from eligibility.storage import tables as t
+from privacy.masking import mask_name
 
 CODE_SENT = "如该证件号码已在数据账户登记手机号，6位验证码已发送至该手机，{minutes}分钟内有效。请把验证码发给我。"
 LOGIN_MINUTES = 10

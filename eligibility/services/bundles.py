@@ -276,9 +276,11 @@ def _submit(conn: Connection, ctx: Context, raw_profile_id: str, bundle: Policy,
         raise AppError(409, "nothing_to_submit", "这件事中目前没有可以由您一并提交的事项。",
                        "no member item can be applied for by this subject")
     linked = json.loads(existing["items_json"]) if existing is not None else []
+    sms = False
     for policy in ready:
-        app = applications._create(conn, ctx, policy, profile.id, f"{key}:{policy.id}"[:120] if key else None, {},
-                                   applications._hash(profile.id, policy.id, {}), actor)
+        app = applications.create_in(conn, ctx, policy, profile.id, f"{key}:{policy.id}"[:120] if key else None, {},
+                                   applications.request_hash_of(profile.id, policy.id, {}), actor)
+        sms = sms or bool(app.get("sms_queued"))
         linked = [i for i in linked if i["policy_id"] != policy.id] + [{"policy_id": policy.id,
                                                                         "application_id": app["id"]}]
     now = ctx.now()
@@ -296,7 +298,7 @@ def _submit(conn: Connection, ctx: Context, raw_profile_id: str, bundle: Policy,
                  before={"items": json.loads(existing["items_json"])} if existing is not None else None,
                  after={"bundle_id": bundle.id, "items": linked})
     row = conn.execute(sa.select(t.bundle_submissions).where(t.bundle_submissions.c.id == sub_id)).mappings().one()
-    return _view(conn, ctx, row), False
+    return {**_view(conn, ctx, row), "sms_queued": sms}, False
 
 
 def for_profile(ctx: Context, raw_profile_id: str) -> List[Dict[str, Any]]:

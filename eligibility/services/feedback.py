@@ -12,11 +12,10 @@ from sqlalchemy.engine import Connection
 
 from eligibility.context import Context
 from eligibility.errors import AppError, invalid, not_found
-from eligibility.profiles.ids import mask_ids
 from eligibility.services import audit
-from eligibility.services.personal_data import transcript_json
 from eligibility.services.profiles import checked_id, display_id
 from eligibility.storage import tables as t
+from privacy.masking import mask_text
 
 LEVELS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
 BAD = ("不满意", "非常不满意")
@@ -40,6 +39,11 @@ def add_working_days(day: dt.date, n: int) -> dt.date:
     return day
 
 
+def transcript_json(messages: List[Dict[str, Any]]) -> str:
+    """Transcripts are stored masked: ID numbers, phones and accounts never reach the table."""
+    return json.dumps([{**m, "text": mask_text(m.get("text") or "")} for m in messages], ensure_ascii=False)
+
+
 def _ticket_id(now: dt.datetime) -> str:
     return f"GD{now:%Y%m%d}{uuid.uuid4().hex[:8].upper()}"
 
@@ -52,7 +56,7 @@ def _insert_ticket(conn: Connection, ctx: Context, kind: str, summary: str, *, r
     tid = _ticket_id(now)
     conn.execute(t.tickets.insert().values(
         id=tid, kind=kind, status=FIRST[kind], due_date=due, rating_id=rating_id, conversation_id=conversation_id,
-        application_id=application_id, profile_id=profile_id, summary=mask_ids(summary), contact=contact,
+        application_id=application_id, profile_id=profile_id, summary=mask_text(summary), contact=contact,
         transcript_json=transcript_json(transcript or []), created_at=now, updated_at=now))
     conn.execute(t.ticket_events.insert().values(ticket_id=tid, status=FIRST[kind], note="工单已创建", actor="system", at=now))
     return tid
@@ -73,7 +77,7 @@ def rate(ctx: Context, level: str, reason: Optional[str], conversation_id: Optio
                 raise not_found("申请", application_id, "application_not_found")
             pid = pid or row.profile_id
         now = ctx.now()
-        reason = mask_ids(reason) if reason else reason
+        reason = mask_text(reason) if reason else reason
         res = conn.execute(t.ratings.insert().values(level=level, reason=reason, conversation_id=conversation_id,
                                                      application_id=application_id, profile_id=pid, created_at=now))
         rating_id = int(res.inserted_primary_key[0])
@@ -116,16 +120,16 @@ def _view(conn: Connection, tid: str) -> Dict[str, Any]:
     transcript = json.loads(row["transcript_json"])
     for m in transcript:
         if isinstance(m.get("text"), str):
-            m["text"] = mask_ids(m["text"])
+            m["text"] = mask_text(m["text"])
     return {
         "id": row["id"], "kind": row["kind"], "kind_label": KIND_LABEL.get(row["kind"], row["kind"]),
         "status": row["status"], "due_date": row["due_date"].isoformat() if row["due_date"] else None,
-        "summary": mask_ids(row["summary"]), "conversation_id": row["conversation_id"],
+        "summary": mask_text(row["summary"]), "conversation_id": row["conversation_id"],
         "application_id": row["application_id"],
         "profile_id": display_id(row["profile_id"]) if row["profile_id"] else None,
-        "contact": mask_ids(row["contact"]) if row["contact"] else None,
+        "contact": mask_text(row["contact"]) if row["contact"] else None,
         "assignee": row["assignee"], "transcript": transcript,
-        "history": [{"status": e["status"], "note": mask_ids(e["note"] or ""), "actor": e["actor"],
+        "history": [{"status": e["status"], "note": mask_text(e["note"] or ""), "actor": e["actor"],
                      "at": e["at"].isoformat(timespec="seconds")} for e in events],
         "created_at": row["created_at"].isoformat(timespec="seconds"),
     }
@@ -181,7 +185,7 @@ def update(ctx: Context, tid: str, status: Optional[str], note: Optional[str], a
             values["assignee"] = assignee
         conn.execute(t.tickets.update().where(t.tickets.c.id == tid).values(**values))
         conn.execute(t.ticket_events.insert().values(ticket_id=tid, status=status or row["status"],
-                                                     note=mask_ids(note) if note else None, actor=actor, at=now))
+                                                     note=mask_text(note) if note else None, actor=actor, at=now))
         audit.record(conn, ctx, actor, "ticket.update", "ticket", tid, subject_id=row["profile_id"],
                      before={"status": row["status"], "assignee": row["assignee"]},
                      after={"status": status or row["status"], "assignee": assignee if assignee is not None

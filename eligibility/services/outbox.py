@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from eligibility.context import Context
-from eligibility.profiles.ids import mask_ids
 from eligibility.storage import tables as t
+from privacy.masking import mask_text
 
 MAX_ATTEMPTS = 5
 
@@ -57,7 +57,7 @@ def dispatch(ctx: Context, sender: SmsSender, limit: int = 100) -> Dict[str, int
                 attempts = row["attempts"] + 1
                 conn.execute(t.outbox.update().where(t.outbox.c.id == mid).values(
                     attempts=attempts, status="failed" if attempts >= MAX_ATTEMPTS else "queued",
-                    error=mask_ids(f"{type(exc).__name__}: {exc}")[:200]))
+                    error=mask_text(f"{type(exc).__name__}: {exc}")[:200]))
                 failed += 1
                 continue
             conn.execute(t.outbox.update().where(t.outbox.c.id == mid).values(
@@ -67,7 +67,7 @@ def dispatch(ctx: Context, sender: SmsSender, limit: int = 100) -> Dict[str, int
 
 
 def view(row: Any) -> Dict[str, Any]:
-    return {"id": row["id"], "channel": row["channel"], "recipient": mask_ids(row["recipient"]),
+    return {"id": row["id"], "channel": row["channel"], "recipient": mask_text(row["recipient"]),
             "purpose": row["purpose"], "body": row["body"], "status": row["status"], "attempts": row["attempts"],
             "created_at": row["created_at"].isoformat(timespec="seconds"),
             "sent_at": row["sent_at"].isoformat(timespec="seconds") if row["sent_at"] else None}

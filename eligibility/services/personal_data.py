@@ -8,17 +8,16 @@ from other departments, and says so."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any, Dict, List
 
 import sqlalchemy as sa
 
 from eligibility.auth.principal import Principal
 from eligibility.context import Context
-from eligibility.profiles.ids import mask_ids
 from eligibility.services import applications, audit, bundles, grants
 from eligibility.services.profiles import display_id, get_profile, profile_view
 from eligibility.storage import tables as t
+from privacy.masking import mask_text
 
 KEPT_REASON = ("申请、资金发放记录和审计日志属于政务办理档案，依法需要保存；数据账户中由各部门共享的登记、纳税、社保等信息"
                "由来源部门管理，不在此删除。")
@@ -55,7 +54,7 @@ def export(ctx: Context, subject_id: str) -> Dict[str, Any]:
     view = profile_view(profile, cat, ctx.today())
     return {
         "subject": {"id": display_id(subject_id), "kind": profile.kind, "name": view["name"],
-                    "mobile": mask_ids(mobile) if mobile else None},
+                    "mobile": mask_text(mobile) if mobile else None},
         "data_account": view["fields"],
         "applications": [{"id": a["id"], "policy_title": a["policy_title"], "status_label": a["status_label"],
                           "created_at": a["created_at"]} for a in applications.for_profile(ctx, subject_id)],
@@ -162,8 +161,3 @@ def purge(ctx: Context) -> Dict[str, int]:
             audit.record(conn, ctx, "system", "retention.purge", "database", None, after=out,
                          reason=f"older than {ctx.settings.transcript_retention_days} days")
     return out
-
-
-def transcript_json(messages: List[Dict[str, Any]]) -> str:
-    """Transcripts are stored masked: ID numbers, phones and accounts never reach the table."""
-    return json.dumps([{**m, "text": mask_ids(m.get("text") or "")} for m in messages], ensure_ascii=False)

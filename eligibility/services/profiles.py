@@ -11,12 +11,12 @@ from eligibility.profiles.ids import (
     citizen_problem,
     kind_of,
     mask_citizen_id,
-    mask_name,
     normalise,
     uscc_problem,
 )
 from eligibility.profiles.store import Profile, coerce_fields, field_view, load_profile
 from eligibility.rules.fields import Catalogue
+from privacy.masking import mask_name
 
 
 def checked_id(raw: str) -> str:

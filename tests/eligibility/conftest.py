@@ -16,12 +16,12 @@ from fastapi.testclient import TestClient
 
 from eligibility.app import create_app
 from eligibility.auth import tokens
-from eligibility.profiles.ids import mask_ids
 from eligibility.services.profiles import checked_id
 from eligibility.settings import Settings
 from eligibility.storage import tables as t
 from eligibility.storage.pgtemp import PostgresUnavailable, TempPostgres
 from privacy.logging import MaskingFilter
+from privacy.masking import mask_text as mask_ids
 
 TODAY = dt.date(2026, 11, 27)
 ROOT = Path(__file__).resolve().parents[2]

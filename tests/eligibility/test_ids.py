@@ -8,14 +8,14 @@ from hypothesis import strategies as st
 
 from eligibility.profiles.ids import (
     USCC_CHARS,
-    MaskingFilter,
     citizen_check_char,
     citizen_problem,
     kind_of,
-    mask_ids,
     uscc_check_char,
     uscc_problem,
 )
+from privacy.logging import MaskingFilter
+from privacy.masking import mask_text as mask_ids
 
 GB32100_EXAMPLE = "91350100M000100Y43"  # the example printed in GB 32100-2015
 GB11643_EXAMPLE = "11010519491231002X"  # the example printed in GB 11643-1999
