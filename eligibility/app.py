@@ -14,6 +14,7 @@ from eligibility.api.routes import (
     auth,
     bundles,
     calendar,
+    console,
     feedback,
     matching,
     policies,
@@ -40,7 +41,8 @@ def create_app(settings: Optional[Settings] = None, prepare: bool = True) -> Fas
                   default_response_class=MaskedJSONResponse)
     app.state.ctx = ctx
     errors.install(app)
-    for module in (policies, matching, profiles, applications, calendar, feedback, subscriptions, auth, bundles):
+    for module in (policies, matching, profiles, applications, calendar, feedback, subscriptions, auth, bundles,
+                   console):
         app.include_router(module.router)
     chat_dir = settings.web_dir / "chat"
     if chat_dir.is_dir():  # the web chat; its page asks here where Rasa's socket.io endpoint is
@@ -50,8 +52,6 @@ def create_app(settings: Optional[Settings] = None, prepare: bool = True) -> Fas
             return {"socket_url": settings.chat_socket_url.rstrip("/"), "socket_path": "/socket.io"}
 
         app.mount("/chat", StaticFiles(directory=str(chat_dir), html=True), name="chat")
-    if settings.web_dir.is_dir():
-        app.mount("/web", StaticFiles(directory=str(settings.web_dir), html=True), name="web")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     scheduler = Scheduler(ctx, settings.jobs_interval_hours)
     app.add_event_handler("startup", scheduler.start)

@@ -23,6 +23,7 @@ from eligibility.storage.migrations import migrate
 
 if TYPE_CHECKING:
     from eligibility.auth.oidc import OidcClient
+    from eligibility.clients.rasa import ConversationBridge
 
 log = logging.getLogger("eligibility")
 
@@ -34,6 +35,7 @@ class Context:
         self._lock = threading.Lock()
         self._policies: Optional[PolicySet] = None
         self._oidc: Optional[OidcClient] = None
+        self._bridge: Optional[ConversationBridge] = None
         self.token_secret = settings.token_secret or load_or_create(settings.secrets_dir / "token-secret")
 
     @property
@@ -64,6 +66,14 @@ class Context:
             return dt.datetime.combine(self.settings.today, dt.datetime.utcnow().time())
         return dt.datetime.utcnow()
 
+    def local_now(self) -> dt.datetime:
+        """China Standard Time, naive: what staffed hours and "when will a person answer" are read in."""
+        if self.settings.local_time:
+            return self.settings.local_time
+        from eligibility.services.working_time import local
+
+        return local(self.now())
+
     def oidc(self) -> OidcClient:
         """The relying-party client of 统一身份认证 (the local provider by default; configuration only)."""
         if self._oidc is None:
@@ -74,6 +84,20 @@ class Context:
                                                client_secret=s.oidc_client_secret,
                                                redirect_uri=f"{s.public_url.rstrip('/')}/auth/oidc/callback"))
         return self._oidc
+
+    @property
+    def bridge(self) -> ConversationBridge:
+        """Rasa's HTTP API: how a person's words and reminders reach a user's conversation."""
+        if self._bridge is None:
+            from eligibility.clients.rasa import RasaBridge
+
+            s = self.settings
+            self._bridge = RasaBridge(s.rasa_url, s.rasa_token, s.rasa_timeout_s)
+        return self._bridge
+
+    @bridge.setter
+    def bridge(self, value: ConversationBridge) -> None:
+        self._bridge = value
 
     def clock(self) -> dt.datetime:
         """The real time (UTC, aware): token lifetimes are wall-clock time even on a fixed demo date."""

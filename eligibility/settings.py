@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     jobs_interval_hours: float = 24  # grants, reminders and retention inside the service; 0 = off
     # the web chat (web/chat at /chat/): where its page opens the socket.io connection to Rasa; "" = this origin
     chat_socket_url: str = "http://127.0.0.1:5005"
+    # the 12345 console (web/console at /console/, API under /api/console/) and live handoff
+    rasa_url: str = "http://127.0.0.1:5005"  # Rasa's HTTP API: operators' words reach the user's channel through it
+    rasa_token: Optional[str] = None  # Rasa's --auth-token
+    rasa_timeout_s: float = 5.0
+    staffed_hours: str = "09:00-12:00,14:00-18:00"  # operators answer live then, on working days (China time)
+    staffed_every_day: bool = False  # a 7×24 hotline (and the browser test): staffed hours on every day
+    local_time: Optional[dt.datetime] = None  # a fixed China time (tests); None = the real clock
+    console_cookie_secure: bool = False  # set behind HTTPS: the console's session cookie then needs TLS
 
     class Config:
         env_prefix = "ELIGIBILITY_"

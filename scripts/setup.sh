@@ -21,8 +21,10 @@ start=$(date +%s)
 [ -x .venv/bin/python ] || "$py" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade "pip==24.2"
 # One resolver run for everything: a separate later install can break a Rasa pin.
-.venv/bin/python -m pip install -q -r requirements/lock.txt 2>&1 | grep -v "is ignored: it is neither" || true
-.venv/bin/python -m pip install -q --no-deps --no-build-isolation -e . 2>&1 | grep -v "is ignored: it is neither" || true
+# pip's own exit status decides (pipefail); only the find-links noise of this machine is filtered out.
+quiet() { "$@" 2>&1 | { grep -v "is ignored: it is neither" || true; }; }
+quiet .venv/bin/python -m pip install -q -r requirements/lock.txt || { echo "setup: pip install failed (see above); .venv is not stamped" >&2; exit 1; }
+quiet .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e . || { echo "setup: installing the project failed; .venv is not stamped" >&2; exit 1; }
 .venv/bin/python -m pip check
 echo "$want" > "$stamp"
 echo "setup: done in $(( $(date +%s) - start )) s, $(du -sh .venv | cut -f1)"

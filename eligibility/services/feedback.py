@@ -14,6 +14,7 @@ from eligibility.context import Context
 from eligibility.errors import AppError, invalid, not_found
 from eligibility.services import audit
 from eligibility.services.profiles import checked_id, display_id
+from eligibility.services.working_time import add_working_days
 from eligibility.storage import tables as t
 from privacy.masking import mask_text
 
@@ -28,15 +29,6 @@ FIRST = {"callback": "待回访", "complaint": "待回访", "handoff": "待处�
 KIND_LABEL = {"callback": "差评回访", "complaint": "投诉", "handoff": "转人工"}
 CALLBACK_WORKING_DAYS = 5  # a bad rating or a complaint is called back within five working days
 HANDOFF_WORKING_DAYS = 1
-
-
-def add_working_days(day: dt.date, n: int) -> dt.date:
-    """``n`` working days (Monday to Friday) after ``day``; public holidays are not modelled."""
-    while n > 0:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            n -= 1
-    return day
 
 
 def transcript_json(messages: List[Dict[str, Any]]) -> str:

@@ -76,3 +76,9 @@ def roles_of(ctx: Context, username: str) -> List[str]:
     if row is None or not row.active:
         return []
     return [r for r in row.roles.split(",") if r]
+
+
+def display_name(ctx: Context, username: str) -> str:
+    with ctx.db.read() as conn:
+        name = conn.execute(sa.select(t.staff_users.c.display_name).where(t.staff_users.c.username == username)).scalar()
+    return str(name or username)

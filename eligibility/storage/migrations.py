@@ -62,6 +62,21 @@ def _bundle_submissions(conn: Connection, ops: Operations) -> None:
     t.bundle_submissions.create(conn, checkfirst=True)  # a fresh database already has it from step 1
 
 
+def _console_and_handoff(conn: Connection, ops: Operations) -> None:
+    """Live handoff columns on tickets, operators' messages, and the question log of the knowledge-gap view."""
+    have = {c["name"] for c in sa.inspect(conn).get_columns("tickets")}
+    for column in (sa.Column("channel", sa.String(20), nullable=True),
+                   sa.Column("live", sa.Boolean(create_constraint=False), nullable=False, server_default=sa.false()),
+                   sa.Column("claimed_at", sa.DateTime, nullable=True),
+                   sa.Column("closed_at", sa.DateTime, nullable=True)):
+        if column.name not in have:
+            ops.add_column("tickets", column)
+    if "ix_tickets_kind_status_created" not in {i["name"] for i in sa.inspect(conn).get_indexes("tickets")}:
+        ops.create_index("ix_tickets_kind_status_created", "tickets", ["kind", "status", "created_at"])
+    t.handoff_messages.create(conn, checkfirst=True)
+    t.question_log.create(conn, checkfirst=True)
+
+
 MIGRATIONS: List[Tuple[int, str, Callable[[Connection, Operations], None]]] = [
     (1, "initial tables", _initial),
     (2, "indexes for grants by policy and tickets by due date", _grant_and_ticket_indexes),
@@ -69,6 +84,7 @@ MIGRATIONS: List[Tuple[int, str, Callable[[Connection, Operations], None]]] = [
     (4, "identity and trust: staff, bindings, one-time codes, outbox, audit log, data-account mobiles",
      _identity_and_trust),
     (5, "一件事一次办: bundle submissions linking a bundle's applications", _bundle_submissions),
+    (6, "12345 console: live handoff on tickets, operators' messages, question log", _console_and_handoff),
 ]
 
 

@@ -161,6 +161,12 @@ tickets = sa.Table(
     sa.Column("assignee", sa.String(60)),
     _ts("created_at"),
     _ts("updated_at"),
+    # live handoff (转人工 while staffed): the Rasa conversation is paused until an operator hands it back
+    sa.Column("channel", sa.String(20)),  # the user's input channel (rest, socketio, wechat)
+    sa.Column("live", sa.Boolean(create_constraint=False), nullable=False, default=False),
+    _ts("claimed_at", nullable=True),
+    _ts("closed_at", nullable=True),
+    sa.Index("ix_tickets_kind_status_created", "kind", "status", "created_at"),
 )
 
 ticket_events = sa.Table(
@@ -171,6 +177,29 @@ ticket_events = sa.Table(
     sa.Column("note", sa.Text),
     sa.Column("actor", sa.String(60), nullable=False),
     _ts("at"),
+)
+
+# what an operator said to a user in a handoff, and whether it reached the user's channel (stored masked)
+handoff_messages = sa.Table(
+    "handoff_messages", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ticket_id", sa.String(40), sa.ForeignKey("tickets.id"), nullable=False, index=True),
+    sa.Column("actor", sa.String(60), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    _ts("at"),
+)
+
+# questions the assistant could not answer well (knowledge-gap view); text stored masked
+question_log = sa.Table(
+    "question_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(80), index=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("outcome", sa.String(20), nullable=False),  # low_confidence | not_found | not_understood
+    sa.Column("score", sa.Float),
+    sa.Column("doc_id", sa.String(40)),
+    _ts("at"),
+    sa.Index("ix_question_log_at", "at"),
 )
 
 subscriptions = sa.Table(

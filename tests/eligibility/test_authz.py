@@ -57,11 +57,11 @@ FORMER_STAFF = "former-admin"
 PUBLIC = {
     ("GET", "/health"), ("GET", "/policies"), ("GET", "/policies/{policy_id}"), ("GET", "/calendar"),
     ("POST", "/auth/staff/login"), ("POST", "/auth/login/web"), ("GET", "/auth/login/{state}"),
-    ("GET", "/auth/oidc/callback"),
+    ("GET", "/auth/oidc/callback"), ("POST", "/api/console/session"),
     ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"), ("GET", "/redoc"),
     ("HEAD", "/openapi.json"), ("HEAD", "/docs"), ("HEAD", "/docs/oauth2-redirect"), ("HEAD", "/redoc"),
     # the web chat: its static files and where its socket is (no data of anyone)
-    ("GET", "/chat"), ("GET", "/chat/config.json"), ("GET", "/web"),
+    ("GET", "/chat"), ("GET", "/chat/config.json"),
 }
 OWN_CREDENTIALS = ("subject", "service", "web")  # A's token from its binding, A's bound conversation, A's web login
 OTHER_CREDENTIALS = ("unbound_service",)
@@ -267,6 +267,18 @@ def _transcript(pick: Pick, b: Holdings) -> List[Dict[str, str]]:
     return [{"role": "user", "text": pick(["我要投诉", "转人工"])}]
 
 
+# every /api/console route but the login, with a request that would be valid for a signed-in operator
+CONSOLE_ROUTES: Dict[Tuple[str, str], Tuple[Optional[Dict[str, Any]], Optional[Any]]] = {
+    ("GET", "/api/console/session"): (None, None),
+    ("DELETE", "/api/console/session"): (None, None),
+}
+
+
+def console(key: Tuple[str, str]) -> Callable[[], Attempt]:
+    params, body = CONSOLE_ROUTES[key]
+    return lambda: Attempt(key[0], key[1], params=params, body=body, allowed=(401,))
+
+
 def attempts(pick: Pick, a: Holdings, b: Holdings) -> Dict[Tuple[str, str], Callable[[], Attempt]]:
     def app_get() -> Attempt:
         app, fresh = _app(pick, b)
@@ -366,6 +378,8 @@ def attempts(pick: Pick, a: Holdings, b: Holdings) -> Dict[Tuple[str, str], Call
         ("GET", "/me/data"): lambda: Attempt("GET", "/me/data", allowed=(200, 403)),
         ("DELETE", "/me/data"): lambda: Attempt("DELETE", "/me/data", allowed=(200, 403)),
         ("DELETE", "/auth/conversation"): lambda: Attempt("DELETE", "/auth/conversation", allowed=(200, 403)),
+        # the 12345 console: staff only; a subject's or the action server's token is no console session
+        **{key: console(key) for key in CONSOLE_ROUTES},
     }
 
 

@@ -71,6 +71,47 @@ def staff_with(*roles: str) -> Callable[[Principal], Principal]:
     return dependency
 
 
+CONSOLE_COOKIE = "console_session"  # the 12345 console's session: a staff token, HttpOnly, SameSite=Strict
+CONSOLE_HEADER = "X-Console"  # sent by the console's own script; a cross-site form cannot send it (no CORS)
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def console_login_required(detail: str) -> AppError:
+    return AppError(401, "console_login_required", "请先登录工作台。", detail)
+
+
+def console_principal(request: Request, ctx: Context = Depends(context)) -> Principal:
+    """A member of staff signed in to the console (its cookie, or a staff bearer token for scripts)."""
+    cookie = request.cookies.get(CONSOLE_COOKIE)
+    token = _bearer(request) or cookie
+    if not token:
+        raise console_login_required("no console session cookie or bearer token")
+    try:
+        claims = tokens.verify(token, ctx.token_secret, ctx.settings.service_key)
+    except AppError as exc:
+        raise console_login_required(f"session invalid: {exc.detail}") from exc
+    if claims["typ"] != "staff":
+        raise console_login_required("the console needs a staff session")
+    if token == cookie and request.method not in SAFE_METHODS and request.headers.get(CONSOLE_HEADER) != "1":
+        raise AppError(403, "csrf_check_failed", "请求来源无法确认，请刷新工作台后重试。",
+                       f"cookie-authenticated {request.method} needs the {CONSOLE_HEADER}: 1 header")
+    username = str(claims["sub"])
+    roles = staff.roles_of(ctx, username)
+    if not roles:
+        raise console_login_required("staff account removed or inactive")
+    return Principal("staff", username, roles=frozenset(roles))
+
+
+def console_staff(*roles: str) -> Callable[[Principal], Principal]:
+    """A dependency for /api/console routes: a signed-in member of staff with one of ``roles``."""
+
+    def dependency(p: Principal = Depends(console_principal)) -> Principal:
+        require_role(p, *roles)
+        return p
+
+    return dependency
+
+
 def service_caller(p: Principal = Depends(principal)) -> Principal:
     """The action server, speaking for one conversation (X-Conversation-Id)."""
     if p.kind != "service" or not p.conversation_id:
