@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from eligibility.api.routes.console import session
+from eligibility.api.routes.console import assist, gaps, handoffs, pages, session, tickets
 
 router = APIRouter()
-for _module in (session,):
+for _module in (session, handoffs, assist, tickets, gaps, pages):
     router.include_router(_module.router)
