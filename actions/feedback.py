@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import ConversationPaused, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import conversation
@@ -108,6 +108,10 @@ class ActionComplain(Action):
 
 
 class ActionHandoff(Action):
+    """转人工, Rasa's handoff pattern: while staffed the conversation pauses for the bot and waits in the
+    console's queue; an operator's words then arrive here, and handing back resumes the bot. Outside
+    staffed hours the user gets a ticket and the time a person will answer, and the bot goes on."""
+
     def name(self) -> str:
         return "action_handoff"
 
@@ -116,15 +120,26 @@ class ActionHandoff(Action):
         try:
             ticket = await eligibility.open_ticket(tracker.sender_id, conversation.summary(tracker),
                                                    conversation.transcript(tracker),
-                                                   contact=conversation.entity(tracker, "phone"))
+                                                   contact=conversation.entity(tracker, "phone"),
+                                                   channel=tracker.get_latest_input_channel())
         except EligibilityError as exc:
             dispatcher.utter_message(text=exc.message + " 您也可以直接拨打12345热线。")
             return [SlotSet("awaiting", None)]
-        dispatcher.utter_message(
-            text=f"好的，正在为您转接人工服务，工单号 {ticket['id']}。我已把刚才的对话整理给工作人员，您不用再重复说明。"
-                 "工作时间内会尽快回复您，也可以拨打12345热线并报上工单号。",
-            json_message={"type": "handoff", "ticket_id": ticket["id"]})
-        return [SlotSet("awaiting", None), SlotSet("last_ticket", ticket["id"])]
+        card = {"type": "handoff", "ticket_id": ticket["id"], "live": bool(ticket.get("live"))}
+        dispatcher.utter_message(text=handoff_text(ticket), json_message=card)
+        events: List[Dict[str, Any]] = [SlotSet("awaiting", None), SlotSet("last_ticket", ticket["id"])]
+        return events + [ConversationPaused()] if ticket.get("live") else events
+
+
+def handoff_text(ticket: Dict[str, Any]) -> str:
+    if ticket.get("live"):
+        ahead = int(ticket.get("position") or 0)
+        queue = f"前面还有{ahead}位在等候，" if ahead else ""
+        return (f"好的，正在为您转接人工客服（工单号 {ticket['id']}）。我已把刚才的对话整理给工作人员，您不用再重复说明。"
+                f"{queue}请稍候，工作人员接入后会直接在这里回复您。")
+    return (f"现在是非工作时间（人工服务时间：{ticket.get('staffed_hours') or '工作日'}）。已为您登记工单 {ticket['id']}，"
+            f"工作人员会在{ticket.get('answer_from') or '下一个工作日'}后处理，并在这里回复您；也可以拨打12345热线并报上工单号。"
+            "在此之前，您有其他问题也可以继续问我。")
 
 
 class ActionFallback(Action):

@@ -150,11 +150,12 @@ async def rate(level: str, reason: Optional[str], conversation_id: str, applicat
 
 
 async def open_ticket(conversation_id: str, summary: str, transcript: List[Dict[str, str]],
-                      contact: Optional[str] = None, kind: str = "handoff") -> Any:
-    """A handoff ticket (转人工) or a complaint with the conversation so far, for the hotline console."""
+                      contact: Optional[str] = None, kind: str = "handoff", channel: Optional[str] = None) -> Any:
+    """A handoff ticket (转人工: ``live`` when staffed) or a complaint with the conversation so far."""
     return await request("POST", "/tickets", conversation_id, json={
         "conversation_id": conversation_id[:80], "summary": summary[:1000], "kind": kind,
-        "transcript": transcript or [{"role": "user", "text": summary[:4000]}], "contact": contact})
+        "transcript": transcript or [{"role": "user", "text": summary[:4000]}], "contact": contact,
+        "channel": channel})
 
 
 async def update_ticket(conversation_id: str, ticket_id: str, **changes: Any) -> Any:

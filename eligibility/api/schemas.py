@@ -100,6 +100,7 @@ class HandoffRequest(Body):
     summary: Optional[str] = Field(None, max_length=1000)
     profile_id: Optional[str] = Field(None, max_length=40)
     contact: Optional[str] = Field(None, max_length=60)
+    channel: Optional[str] = Field(None, max_length=20, regex=r"^[a-z_]+$", description="用户所在渠道（rest、socketio、wechat）")
 
 
 class TicketUpdate(Body):
@@ -199,3 +200,170 @@ class OutboxMessage(BaseModel):
 class OutboxList(BaseModel):
     count: int
     messages: List[OutboxMessage]
+
+
+# ---- the 12345 console: call helper, work orders, tickets, reviews -----------------------------------
+
+class AssistRequest(Body):
+    question: str = Field(..., min_length=1, max_length=500, description="来电人的问题（原话或概括）")
+
+
+class AssistPolicy(BaseModel):
+    policy_id: str
+    title: str
+    handling: str = Field(..., description="免申即享 | 秒批 | 常规申报")
+    conditions: List[str] = Field(..., description="申请条件（原文表述）")
+    conditions_complete: bool
+    benefit: str
+
+
+class AssistCitation(BaseModel):
+    issuer: str
+    date: Optional[str] = Field(None, description="信息日期")
+    url: Optional[str] = Field(None, description="官方原文地址；未找到原文时为空")
+    article: str
+    text: str = Field(..., description="可直接引用的依据说明")
+
+
+class AssistAnswer(BaseModel):
+    rank: int
+    kind: Literal["faq", "passage"]
+    text: str
+    matched_question: Optional[str] = Field(None, description="命中的常见问题")
+    doc_id: str
+    title: str
+    citation: AssistCitation
+    score: float
+    policy: Optional[AssistPolicy] = Field(None, description="文件为附条件的政策时：其政策编号与条件")
+    copy_text: str = Field(..., description="复制给来电人的内容：答案与依据")
+
+
+class AssistAnswers(BaseModel):
+    question: str
+    answers: List[AssistAnswer]
+
+
+class QuickCheckRequest(Body):
+    subject_id: str = Field(..., min_length=1, max_length=40, description="统一社会信用代码或身份证号")
+    reason: Optional[str] = Field(None, max_length=200, description="查询事由（必填，至少2个字，记入审计日志）")
+
+
+class CheckedSubject(BaseModel):
+    id: str = Field(..., description="脱敏后的证件号码或统一社会信用代码")
+    kind: str
+    kind_label: str
+    name: Optional[str]
+
+
+class CheckedPolicy(BaseModel):
+    policy_id: str
+    title: str
+    handling: str
+    benefit: str
+    estimate_wan: Optional[float]
+    window: str
+    reasons: List[str] = Field(..., description="需补充的条件，或不符合的条件")
+
+
+class QuickCheck(BaseModel):
+    subject: CheckedSubject
+    summary: Dict[str, int]
+    eligible: List[CheckedPolicy]
+    needs_information: List[CheckedPolicy]
+    not_eligible: List[CheckedPolicy]
+
+
+class WorkOrderRequest(Body):
+    ticket_id: Optional[str] = Field(None, min_length=1, max_length=40, description="由哪张工单（如转人工）生成")
+    conversation_id: Optional[str] = Field(None, min_length=1, max_length=80)
+    caller: str = Field(..., min_length=1, max_length=60, description="来电人")
+    question: str = Field(..., min_length=1, max_length=1000, description="诉求")
+    policy_id: Optional[str] = Field(None, min_length=1, max_length=16, description="涉及政策")
+    outcome: str = Field(..., min_length=1, max_length=1000, description="处理结果")
+    next_step: str = Field(..., min_length=1, max_length=1000, description="下一步")
+    contact: Optional[str] = Field(None, max_length=60, description="联系方式（留空则沿用原工单的）")
+
+
+class WorkOrderDraft(BaseModel):
+    ticket_id: str
+    conversation_id: Optional[str]
+    caller: str
+    question: Optional[str]
+    policy_id: Optional[str]
+    policy_title: Optional[str]
+    policy_source: Optional[Literal["cited", "suggested"]] = Field(None, description="cited：对话中引用；suggested：按问题检索")
+    outcome: str
+    next_step: str
+    contact: Optional[str]
+
+
+class TicketEvent(BaseModel):
+    status: str
+    note: str
+    actor: str
+    at: str
+
+
+class TicketLine(BaseModel):
+    role: str
+    text: str
+    at: Optional[str] = None
+
+
+class Ticket(BaseModel):
+    id: str
+    kind: str
+    kind_label: str
+    status: str
+    due_date: Optional[str]
+    overdue: bool
+    next_statuses: List[str] = Field(..., description="可变更为的状态")
+    summary: str
+    conversation_id: Optional[str]
+    application_id: Optional[str]
+    profile_id: Optional[str] = Field(None, description="脱敏后的证件号码或统一社会信用代码")
+    contact: Optional[str]
+    assignee: Optional[str]
+    transcript: List[TicketLine]
+    history: List[TicketEvent]
+    created_at: str
+
+
+class TicketList(BaseModel):
+    total: int
+    tickets: List[Ticket]
+
+
+class ReviewDecision(Body):
+    decision: Literal["approved", "rejected"]
+    reason: Optional[str] = Field(None, max_length=1000, description="审核意见；不予通过时必填，申请人可见")
+
+
+class ReviewEvent(BaseModel):
+    status: str
+    status_label: str
+    actor: str
+    note: Optional[str]
+    at: str
+
+
+class ReviewItem(BaseModel):
+    id: str
+    policy_id: str
+    policy_title: Optional[str]
+    applicant: str = Field(..., description="脱敏后的证件号码或统一社会信用代码")
+    applicant_name: Optional[str]
+    applicant_kind: Optional[str]
+    handling: str
+    status: str
+    status_label: str
+    system_opinion: Optional[str]
+    benefit: Optional[str]
+    estimate_wan: Optional[float]
+    created_at: str
+    history: List[ReviewEvent]
+
+
+class ReviewList(BaseModel):
+    total: int
+    items: List[ReviewItem]

@@ -24,11 +24,15 @@ FLOWS = {
     "callback": {"待回访": ("整改中",), "整改中": ("已办结",), "已办结": ()},
     "complaint": {"待回访": ("整改中", "已办结"), "整改中": ("已办结",), "已办结": ()},
     "handoff": {"待处理": ("处理中", "已办结"), "处理中": ("已办结",), "已办结": ()},
+    "workorder": {"待处理": ("处理中", "已办结"), "处理中": ("已办结",), "已办结": ()},
 }
-FIRST = {"callback": "待回访", "complaint": "待回访", "handoff": "待处理"}
-KIND_LABEL = {"callback": "差评回访", "complaint": "投诉", "handoff": "转人工"}
+FIRST = {"callback": "待回访", "complaint": "待回访", "handoff": "待处理", "workorder": "待处理"}
+KIND_LABEL = {"callback": "差评回访", "complaint": "投诉", "handoff": "转人工", "workorder": "工单"}
+WORKORDER_WORKING_DAYS = 5  # a hotline work order (工单) registered after a call is followed up within five working days
+# what a work order records, in the order its summary says it
+WORKORDER_FIELDS = (("caller", "来电人"), ("question", "诉求"), ("policy", "涉及政策"), ("outcome", "处理结果"),
+                    ("next_step", "下一步"))
 CALLBACK_WORKING_DAYS = 5  # a bad rating or a complaint is called back within five working days
-HANDOFF_WORKING_DAYS = 1
 
 
 def transcript_json(messages: List[Dict[str, Any]]) -> str:
@@ -40,17 +44,19 @@ def _ticket_id(now: dt.datetime) -> str:
     return f"GD{now:%Y%m%d}{uuid.uuid4().hex[:8].upper()}"
 
 
-def _insert_ticket(conn: Connection, ctx: Context, kind: str, summary: str, *, rating_id: Optional[int] = None,
-                   conversation_id: Optional[str] = None, application_id: Optional[str] = None,
-                   profile_id: Optional[str] = None, contact: Optional[str] = None,
-                   transcript: Optional[List[Dict[str, Any]]] = None, due: Optional[dt.date] = None) -> str:
+def insert_ticket(conn: Connection, ctx: Context, kind: str, summary: str, *, rating_id: Optional[int] = None,
+                  conversation_id: Optional[str] = None, application_id: Optional[str] = None,
+                  profile_id: Optional[str] = None, contact: Optional[str] = None,
+                  transcript: Optional[List[Dict[str, Any]]] = None, due: Optional[dt.date] = None,
+                  channel: Optional[str] = None, live: bool = False, actor: str = "system") -> str:
     now = ctx.now()
     tid = _ticket_id(now)
     conn.execute(t.tickets.insert().values(
         id=tid, kind=kind, status=FIRST[kind], due_date=due, rating_id=rating_id, conversation_id=conversation_id,
         application_id=application_id, profile_id=profile_id, summary=mask_text(summary), contact=contact,
-        transcript_json=transcript_json(transcript or []), created_at=now, updated_at=now))
-    conn.execute(t.ticket_events.insert().values(ticket_id=tid, status=FIRST[kind], note="工单已创建", actor="system", at=now))
+        transcript_json=transcript_json(transcript or []), created_at=now, updated_at=now, channel=channel,
+        live=live))
+    conn.execute(t.ticket_events.insert().values(ticket_id=tid, status=FIRST[kind], note="工单已创建", actor=actor, at=now))
     return tid
 
 
@@ -77,33 +83,58 @@ def rate(ctx: Context, level: str, reason: Optional[str], conversation_id: Optio
         if level in BAD:
             due = add_working_days(ctx.today(), CALLBACK_WORKING_DAYS)
             summary = f"收到“{level}”评价，需在{CALLBACK_WORKING_DAYS}个工作日内回访并整改。" + (f"原因：{reason}" if reason else "")
-            ticket = _insert_ticket(conn, ctx, "callback", summary, rating_id=rating_id, conversation_id=conversation_id,
+            ticket = insert_ticket(conn, ctx, "callback", summary, rating_id=rating_id, conversation_id=conversation_id,
                                     application_id=application_id, profile_id=pid, due=due)
             conn.execute(t.ratings.update().where(t.ratings.c.id == rating_id).values(ticket_id=ticket))
         out: Dict[str, Any] = {"id": rating_id, "level": level, "ticket_id": ticket,
                                "message": "感谢您的评价！" if ticket is None else
                                "非常抱歉给您带来不好的体验，我们已生成回访工单，工作人员会在5个工作日内与您联系。"}
         if ticket:
-            out["ticket"] = _view(conn, ticket)
+            out["ticket"] = view(conn, ticket)
         return out
 
 
-def handoff(ctx: Context, conversation_id: str, transcript: List[Dict[str, Any]], summary: Optional[str],
-            profile_id: Optional[str], contact: Optional[str], kind: str = "handoff",
-            actor: str = "system") -> Dict[str, Any]:
-    """A 转人工 ticket (due the next working day) or a complaint (called back within five working days)."""
+def complaint(ctx: Context, conversation_id: str, transcript: List[Dict[str, Any]], summary: Optional[str],
+              profile_id: Optional[str], contact: Optional[str], actor: str = "system") -> Dict[str, Any]:
+    """A complaint, called back within five working days (a 转人工 ticket is ``handoffs.open_handoff``)."""
     pid = checked_id(profile_id) if profile_id else None
-    text = summary or next((m["text"] for m in reversed(transcript) if m.get("role") == "user"), "用户请求转人工服务")
-    days = HANDOFF_WORKING_DAYS if kind == "handoff" else CALLBACK_WORKING_DAYS
-    head = "转人工：" if kind == "handoff" and not text.startswith("转人工") else ""
+    text = summary or next((m["text"] for m in reversed(transcript) if m.get("role") == "user"), "用户投诉")
     with ctx.db.write() as conn:
-        tid = _insert_ticket(conn, ctx, kind, head + text, conversation_id=conversation_id, profile_id=pid,
-                             contact=contact, transcript=transcript, due=add_working_days(ctx.today(), days))
-        audit.record(conn, ctx, actor, "ticket.create", "ticket", tid, subject_id=pid, after={"kind": kind})
-        return _view(conn, tid)
+        tid = insert_ticket(conn, ctx, "complaint", text, conversation_id=conversation_id, profile_id=pid,
+                            contact=contact, transcript=transcript,
+                            due=add_working_days(ctx.today(), CALLBACK_WORKING_DAYS))
+        audit.record(conn, ctx, actor, "ticket.create", "ticket", tid, subject_id=pid, after={"kind": "complaint"})
+        return view(conn, tid)
 
 
-def _view(conn: Connection, tid: str) -> Dict[str, Any]:
+def work_order(ctx: Context, record: Dict[str, Optional[str]], actor: str, *, source_ticket: Optional[str] = None,
+               conversation_id: Optional[str] = None, contact: Optional[str] = None) -> Dict[str, Any]:
+    """A 工单 an operator registers after a call: caller, question, policy, outcome and next step (``record``,
+    keys of WORKORDER_FIELDS) in its summary, stored masked; due in WORKORDER_WORKING_DAYS working days.
+    Drawn from a ticket (a handoff, a callback), it takes that ticket's conversation, subject, transcript and
+    contact, and that ticket's history notes the new work order."""
+    summary = "；".join(f"{label}：{record[key]}" for key, label in WORKORDER_FIELDS if record.get(key)) + "。"
+    with ctx.db.write() as conn:
+        src = None
+        if source_ticket is not None:
+            src = conn.execute(sa.select(t.tickets).where(t.tickets.c.id == source_ticket)).mappings().first()
+            if src is None:
+                raise not_found("工单", source_ticket, "ticket_not_found")
+        pid = src["profile_id"] if src else None
+        tid = insert_ticket(conn, ctx, "workorder", summary, actor=actor, profile_id=pid,
+                            conversation_id=(src["conversation_id"] if src else None) or conversation_id,
+                            contact=contact or (src["contact"] if src else None),
+                            transcript=json.loads(src["transcript_json"] or "[]") if src else None,
+                            due=add_working_days(ctx.today(), WORKORDER_WORKING_DAYS))
+        if src is not None:
+            conn.execute(t.ticket_events.insert().values(ticket_id=src["id"], status=src["status"],
+                                                         note=f"已登记工单{tid}", actor=actor, at=ctx.now()))
+        audit.record(conn, ctx, actor, "ticket.create", "ticket", tid, subject_id=pid,
+                     after={"kind": "workorder", "from": source_ticket})
+        return view(conn, tid)
+
+
+def view(conn: Connection, tid: str) -> Dict[str, Any]:
     row = conn.execute(sa.select(t.tickets).where(t.tickets.c.id == tid)).mappings().first()
     if row is None:
         raise not_found("工单", tid, "ticket_not_found")
@@ -120,7 +151,7 @@ def _view(conn: Connection, tid: str) -> Dict[str, Any]:
         "application_id": row["application_id"],
         "profile_id": display_id(row["profile_id"]) if row["profile_id"] else None,
         "contact": mask_text(row["contact"]) if row["contact"] else None,
-        "assignee": row["assignee"], "transcript": transcript,
+        "assignee": row["assignee"], "transcript": transcript, "channel": row["channel"], "live": bool(row["live"]),
         "history": [{"status": e["status"], "note": mask_text(e["note"] or ""), "actor": e["actor"],
                      "at": e["at"].isoformat(timespec="seconds")} for e in events],
         "created_at": row["created_at"].isoformat(timespec="seconds"),
@@ -134,7 +165,7 @@ def conversation_of(ctx: Context, tid: str) -> Optional[str]:
 
 def get(ctx: Context, tid: str) -> Dict[str, Any]:
     with ctx.db.read() as conn:
-        return _view(conn, tid)
+        return view(conn, tid)
 
 
 def list_tickets(ctx: Context, status: Optional[str], kind: Optional[str], overdue: bool, limit: int,
@@ -149,7 +180,7 @@ def list_tickets(ctx: Context, status: Optional[str], kind: Optional[str], overd
     with ctx.db.read() as conn:
         total = conn.execute(sa.select(sa.func.count()).select_from(q.subquery())).scalar()
         ids = conn.execute(q.order_by(t.tickets.c.created_at.desc(), t.tickets.c.id).limit(limit).offset(offset)).scalars()
-        return {"total": total, "tickets": [_view(conn, i) for i in ids]}
+        return {"total": total, "tickets": [view(conn, i) for i in ids]}
 
 
 def update(ctx: Context, tid: str, status: Optional[str], note: Optional[str], assignee: Optional[str],
@@ -182,4 +213,4 @@ def update(ctx: Context, tid: str, status: Optional[str], note: Optional[str], a
                      before={"status": row["status"], "assignee": row["assignee"]},
                      after={"status": status or row["status"], "assignee": assignee if assignee is not None
                             else row["assignee"]}, reason=note)
-        return _view(conn, tid)
+        return view(conn, tid)

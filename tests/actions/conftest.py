@@ -82,7 +82,8 @@ def eligibility_service(tmp_path_factory: pytest.TempPathFactory, oidc_issuer: s
     settings = Settings(database_url=f"sqlite:///{tmp / 'eligibility.db'}", service_key=SERVICE_KEY,
                         secrets_dir=tmp / "secrets", public_url=url, oidc_issuer=oidc_issuer,
                         otp_resend_seconds=0, otp_per_number_per_hour=1000, otp_per_conversation_per_hour=1000,
-                        jobs_interval_hours=0)
+                        jobs_interval_hours=0,
+                        staffed_hours="00:00-24:00", staffed_every_day=True)  # a 转人工 here is always live
     app = create_app(settings)
     ctx: Context = app.state.ctx
     grants.run(ctx)  # what `python -m eligibility.cli grants run` does before the service opens

@@ -64,6 +64,17 @@ def test_handoff_ticket_carries_the_transcript(eligibility_url: str) -> None:
     assert ticket_id in said(dispatcher)
     ticket = ticket_as_staff(eligibility_url, ticket_id)
     assert "居住证第一次怎么办" in json.dumps(ticket, ensure_ascii=False)
+    # staffed (this service is staffed around the clock): the bot pauses until an operator hands back
+    assert events[-1] == {"event": "pause", "timestamp": None} and ticket["live"] is True
+    assert "直接在这里回复您" in said(dispatcher)
+
+
+def test_handoff_outside_staffed_hours_says_when_a_person_answers() -> None:
+    from actions.feedback import handoff_text
+
+    text = handoff_text({"id": "GD1", "live": False, "staffed_hours": "工作日9:00—12:00、14:00—18:00",
+                         "answer_from": "明天（12月3日）9:00"})
+    assert "明天（12月3日）9:00" in text and "工作日9:00—12:00" in text and "GD1" in text
 
 
 def test_bad_rating_opens_a_callback_and_takes_the_reason(eligibility_url: str) -> None:

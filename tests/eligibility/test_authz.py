@@ -268,15 +268,22 @@ def _transcript(pick: Pick, b: Holdings) -> List[Dict[str, str]]:
 
 
 # every /api/console route but the login, with a request that would be valid for a signed-in operator
-CONSOLE_ROUTES: Dict[Tuple[str, str], Tuple[Optional[Dict[str, Any]], Optional[Any]]] = {
+# (a value of None: no query, no body; "{ticket_id}" is filled with one of B's tickets)
+CONSOLE_ROUTES: Dict[Tuple[str, str], Optional[Tuple[Optional[Dict[str, Any]], Optional[Any]]]] = {
     ("GET", "/api/console/session"): (None, None),
     ("DELETE", "/api/console/session"): (None, None),
+    ("GET", "/api/console/handoffs"): ({"scope": "waiting"}, None),
+    ("GET", "/api/console/handoffs/{ticket_id}"): None,
+    ("POST", "/api/console/handoffs/{ticket_id}/claim"): None,
+    ("POST", "/api/console/handoffs/{ticket_id}/messages"): (None, {"text": "您好"}),
+    ("POST", "/api/console/handoffs/{ticket_id}/release"): (None, {"note": "已解答"}),
 }
 
 
-def console(key: Tuple[str, str]) -> Callable[[], Attempt]:
-    params, body = CONSOLE_ROUTES[key]
-    return lambda: Attempt(key[0], key[1], params=params, body=body, allowed=(401,))
+def console(key: Tuple[str, str], b: Holdings) -> Callable[[], Attempt]:
+    params, body = CONSOLE_ROUTES[key] or (None, None)
+    url = key[1].replace("{ticket_id}", b.tickets[0] if b.tickets else "GD20261127NOSUCH")
+    return lambda: Attempt(key[0], url, params=params, body=body, allowed=(401,))
 
 
 def attempts(pick: Pick, a: Holdings, b: Holdings) -> Dict[Tuple[str, str], Callable[[], Attempt]]:
@@ -379,7 +386,7 @@ def attempts(pick: Pick, a: Holdings, b: Holdings) -> Dict[Tuple[str, str], Call
         ("DELETE", "/me/data"): lambda: Attempt("DELETE", "/me/data", allowed=(200, 403)),
         ("DELETE", "/auth/conversation"): lambda: Attempt("DELETE", "/auth/conversation", allowed=(200, 403)),
         # the 12345 console: staff only; a subject's or the action server's token is no console session
-        **{key: console(key) for key in CONSOLE_ROUTES},
+        **{key: console(key, b) for key in CONSOLE_ROUTES},
     }
 
 

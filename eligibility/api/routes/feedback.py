@@ -13,7 +13,7 @@ from eligibility.api.schemas import HandoffRequest, RatingRequest, TicketUpdate
 from eligibility.auth.access import forbidden, own_subject
 from eligibility.auth.principal import Principal
 from eligibility.context import Context
-from eligibility.services import applications, feedback
+from eligibility.services import applications, feedback, handoffs
 
 router = APIRouter()
 STAFF = staff_with("operator")
@@ -46,8 +46,13 @@ def post_rating(body: RatingRequest, ctx: Context = Depends(context),
 def post_ticket(body: HandoffRequest, ctx: Context = Depends(context),
                 p: Principal = Depends(principal)) -> MaskedJSONResponse:
     pid = _subject(p, body.profile_id, body.conversation_id)
-    out = feedback.handoff(ctx, body.conversation_id, [m.dict() for m in body.transcript], body.summary,
-                           pid, body.contact, kind=body.kind, actor=p.actor)
+    transcript = [m.dict() for m in body.transcript]
+    if body.kind == "handoff":  # live while staffed (the bot pauses), else due when a person is next at work
+        out = handoffs.open_handoff(ctx, body.conversation_id, transcript, body.summary, pid, body.contact,
+                                    body.channel, actor=p.actor)
+    else:
+        out = feedback.complaint(ctx, body.conversation_id, transcript, body.summary, pid, body.contact,
+                                 actor=p.actor)
     return MaskedJSONResponse(out, status_code=201)
 
 
