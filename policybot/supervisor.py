@@ -102,7 +102,9 @@ class Stack:
                "POLICYBOT_SERVICE_KEY": self.service_key, "ELIGIBILITY_SERVICE_KEY": self.service_key,
                "POLICYBOT_ACTION_TOKEN": self.action_token,
                "ELIGIBILITY_PUBLIC_URL": self.url("eligibility"), "ELIGIBILITY_OIDC_ISSUER": self.url("idp"),
-               "IDP_ISSUER": self.url("idp"), "ELIGIBILITY_CHAT_SOCKET_URL": self.url("rasa"), **self.env}
+               "IDP_ISSUER": self.url("idp"), "ELIGIBILITY_CHAT_SOCKET_URL": self.url("rasa"),
+               # the console writes operators' replies and reminders into conversations through Rasa's API
+               "ELIGIBILITY_RASA_URL": self.url("rasa"), "ELIGIBILITY_RASA_TOKEN": self.rasa_token, **self.env}
         start = time.time()
         # The nightly 免申即享 batch, run once before the service opens (idempotent; seeds an empty account).
         subprocess.run([sys.executable, "-m", "policybot.cli", "jobs"], cwd=paths.ROOT, env=env, check=True,

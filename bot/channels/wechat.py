@@ -33,7 +33,7 @@ import time
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 import httpx
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -71,10 +71,36 @@ class WeChatOutput(CollectingOutputChannel):
         return "wechat"
 
 
+class WeChatPushOutput(OutputChannel):
+    """Messages outside a user's own turn (an operator's reply in a handoff, a reminder), appended to the
+    conversation through Rasa's API: sent through the customer-service API from the outbox."""
+
+    def __init__(self, channel: WeChatInput) -> None:
+        self.channel = channel
+
+    @classmethod
+    def name(cls) -> str:
+        return "wechat"
+
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        if not recipient_id.startswith(SENDER_PREFIX):
+            log.warning("wechat: a pushed message for a conversation of another channel was dropped")
+            return
+        rendered, options = render_turn([message])
+        self.channel.options.remember(recipient_id, options)
+        self.channel.queue(recipient_id[len(SENDER_PREFIX):], split_text(rendered, self.channel.settings.text_limit_bytes))
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text})
+
+
 class WeChatInput(InputChannel):
     @classmethod
     def name(cls) -> str:
         return "wechat"
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        return WeChatPushOutput(self)
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:

@@ -243,7 +243,9 @@ def release(ctx: Context, tid: str, username: str, note: str) -> Dict[str, Any]:
     if row.conversation_id:
         buttons = [{"title": level, "payload": f'/rate_service{{"rating": "{level}"}}'} for level in RATING_LEVELS]
         # first Rasa (nothing changes here if it is unreachable), then the ticket
-        ctx.bridge.append(row.conversation_id, [{"event": "resume"}, bot_event(HANDED_BACK, buttons=buttons)])
+        # resume, then listen: the dialogue policies see a bot waiting for the user, as after any turn
+        ctx.bridge.append(row.conversation_id, [{"event": "resume"}, bot_event(HANDED_BACK, buttons=buttons),
+                                                {"event": "action", "name": "action_listen"}])
         try:
             live = live_part(ctx.bridge.events(row.conversation_id), tid, row.created_at)
         except AppError:

@@ -24,6 +24,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                          # journeys bind the same demo subjects again and again: the limits have their own tests
                          "ELIGIBILITY_OTP_RESEND_SECONDS": "0", "ELIGIBILITY_OTP_PER_NUMBER_PER_HOUR": "1000",
                          "ELIGIBILITY_OTP_PER_CONVERSATION_PER_HOUR": "1000",
+                         # operators are at work whenever the suite runs: a 转人工 is live (the bot pauses);
+                         # off-hours tickets have their own tests (tests/eligibility/test_handoffs.py)
+                         "ELIGIBILITY_STAFFED_HOURS": "00:00-24:00", "ELIGIBILITY_STAFFED_EVERY_DAY": "1",
                          # the WeChat channel (tests/e2e/test_wechat.py): its own secrets, an outbox file of this
                          # session, and an API base where nothing listens (no call leaves the machine)
                          "WECHAT_TOKEN": "e2e-wechat-token", "WECHAT_APPID": "wxe2e0123456789abc",

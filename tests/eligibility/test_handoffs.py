@@ -163,8 +163,9 @@ def test_reply_reaches_the_conversation_and_hand_back_resumes(staffed: TestClien
     assert op.post(f"/api/console/handoffs/{tid}/release", json={"note": ""}).status_code == 422
     done = op.post(f"/api/console/handoffs/{tid}/release", json={"note": "已告知办理时限与查询渠道"})
     assert done.status_code == 200, done.text
-    tail = bridge.events_of("conv-live")[-2:]
+    tail = bridge.events_of("conv-live")[-3:]
     assert tail[0] == {"event": "resume"} and tail[1]["event"] == "bot"
+    assert tail[2] == {"event": "action", "name": "action_listen"}  # the policies see a bot waiting for the user
     assert [b["title"] for b in tail[1]["data"]["buttons"]][0] == "非常满意"
     closed = done.json()
     assert closed["status"] == "已办结" and closed["live"] is False and closed["transcript_source"] == "ticket"
