@@ -163,3 +163,27 @@ def test_the_menu_is_valid_and_created_through_the_api() -> None:
 
         asyncio.run(run())
     assert fake.menus == [menu]  # UTF-8 JSON: the names arrive as Chinese, not \\u escapes
+
+
+def test_a_message_pushed_outside_the_users_turn_goes_through_the_api_with_numbered_options(wechat: Start) -> None:
+    """What Rasa does with an operator's reply or a reminder appended to a WeChat conversation
+    (``execute_side_effects`` with the channel's output): the customer-service API, buttons as options."""
+    h = wechat()
+    out = h.channel.get_output_channel()
+    assert out is not None and out.name() == "wechat"
+    message = {"text": "本次人工服务已结束。请为刚才的服务打个分：",
+               "buttons": [{"title": "满意", "payload": '/rate_service{"rating": "满意"}'},
+                           {"title": "不满意", "payload": '/rate_service{"rating": "不满意"}'}]}
+
+    async def push() -> None:
+        await out.send_response(f"wx:{OPENID}", message)
+        await out.send_response("web-notwechat", {"text": "别的渠道的会话"})  # never sent to anyone
+
+    asyncio.run(push())
+    h.wait_for(lambda: len(h.api.messages) == 1)
+    assert h.api.messages[0]["touser"] == OPENID
+    assert sent_texts(h)[0].startswith("本次人工服务已结束") and "1. 满意" in sent_texts(h)[0]
+    # the user's "2" is then the second option's payload
+    assert h.channel.options.resolve(f"wx:{OPENID}", "2").payload == '/rate_service{"rating": "不满意"}'
+    time.sleep(0.2)
+    assert len(h.api.messages) == 1
