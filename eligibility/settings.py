@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     corpus_dir: Path = ROOT / "knowledge" / "corpus"
     modes_path: Path = ROOT / "eligibility" / "config" / "modes.yaml"
     web_dir: Path = ROOT / "web"
+    index_dir: Path = ROOT / "var" / "index"  # the knowledge search index (the console's answer suggestions)
     seed_demo: bool = True  # seed the demo data account when the database has no profiles
     demo_enterprises: int = 2000
     demo_citizens: int = 1000
@@ -44,6 +45,10 @@ class Settings(BaseSettings):
     otp_per_conversation_per_hour: int = 5
     otp_resend_seconds: int = 60
     jobs_interval_hours: float = 24  # grants, reminders and retention inside the service; 0 = off
+    # chat messages of the outbox (reminders, 免申即享 notices) go to the user's conversation through Rasa
+    outbox_dispatch_seconds: float = 60  # a dispatch pass this often inside the service; 0 = off
+    outbox_retry_seconds: float = 60  # after a failed attempt; doubled after each further one (at most 1 h)
+    outbox_max_attempts: int = 8  # then the message is marked failed
     # the web chat (web/chat at /chat/): where its page opens the socket.io connection to Rasa; "" = this origin
     chat_socket_url: str = "http://127.0.0.1:5005"
     # the 12345 console (web/console at /console/, API under /api/console/) and live handoff
@@ -51,6 +56,7 @@ class Settings(BaseSettings):
     rasa_token: Optional[str] = None  # Rasa's --auth-token
     rasa_timeout_s: float = 5.0
     staffed_hours: str = "09:00-12:00,14:00-18:00"  # operators answer live then, on working days (China time)
+    handoff_wait_minutes: int = 10  # a live handoff nobody takes by then resumes the bot and stays as a ticket
     staffed_every_day: bool = False  # a 7×24 hotline (and the browser test): staffed hours on every day
     local_time: Optional[dt.datetime] = None  # a fixed China time (tests); None = the real clock
     console_cookie_secure: bool = False  # set behind HTTPS: the console's session cookie then needs TLS

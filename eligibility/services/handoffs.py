@@ -78,6 +78,40 @@ def open_handoff(ctx: Context, conversation_id: str, transcript: List[Dict[str, 
     return out
 
 
+def release_unanswered(ctx: Context) -> Dict[str, int]:
+    """Live handoffs nobody took within ``handoff_wait_minutes`` (or still waiting when staffed hours end):
+    the bot resumes and tells the user the ticket stays with the staff and when a person will answer."""
+    now, now_local = ctx.now(), ctx.local_now()
+    spans = _spans(ctx)
+    staffed = is_staffed(now_local, spans, ctx.settings.staffed_every_day)
+    limit = now - dt.timedelta(minutes=ctx.settings.handoff_wait_minutes)
+    with ctx.db.read() as conn:
+        q = sa.select(t.tickets.c.id, t.tickets.c.conversation_id).where(
+            t.tickets.c.kind == "handoff", t.tickets.c.status == "待处理", t.tickets.c.live.is_(True))
+        rows = conn.execute(q if not staffed else q.where(t.tickets.c.created_at < limit)).all()
+    answer_at = next_staffed(now_local + dt.timedelta(minutes=1) if staffed else now_local, spans,
+                             ctx.settings.staffed_every_day)
+    when = "工作人员会尽快回复您" if staffed else f"工作人员会在{say_when(answer_at, now_local.date())}后回复您"
+    done = failed = 0
+    for row in rows:
+        text = (f"抱歉让您久等了，工作人员暂时都在忙。您的问题已登记（工单号 {row.id}），{when}，"
+                "回复会发到这里；在此期间我继续为您服务。")
+        try:
+            if row.conversation_id:
+                ctx.bridge.append(row.conversation_id, [{"event": "resume"}, bot_event(text),
+                                                        {"event": "action", "name": "action_listen"}])
+        except AppError:
+            failed += 1  # tried again on the next pass
+            continue
+        with ctx.db.write() as conn:
+            conn.execute(t.tickets.update().where(t.tickets.c.id == row.id, t.tickets.c.status == "待处理")
+                         .values(live=False, updated_at=ctx.now(), due_date=answer_at.date()))
+            conn.execute(t.ticket_events.insert().values(ticket_id=row.id, status="待处理", actor="system",
+                                                         note="无人接入，已恢复机器人服务并转为留言工单", at=ctx.now()))
+        done += 1
+    return {"released": done, "failed": failed}
+
+
 def _position(conn: Connection, tid: str) -> int:
     """How many live handoffs wait ahead of this one (0: next)."""
     created = conn.execute(sa.select(t.tickets.c.created_at).where(t.tickets.c.id == tid)).scalar()

@@ -214,3 +214,31 @@ def test_the_queue_pages_and_counts(staffed: TestClient) -> None:
     assert handoffs.queue(ctx, "waiting", "operator")["total"] == 6
     assert [i["id"] for i in handoffs.queue(ctx, "mine", "operator")["items"]] == [page["items"][0]["id"]]
     assert handoffs.queue(ctx, "mine", "admin")["total"] == 0
+
+
+def test_a_live_handoff_nobody_takes_resumes_the_bot_and_stays_a_ticket(staffed: TestClient) -> None:
+    import sqlalchemy as sa
+
+    from eligibility.storage import tables as t
+
+    ctx = staffed.app.state.ctx
+    bridge: RecordingBridge = staffed.app.state.bridge
+    old, fresh = open_handoff(staffed, "conv-old"), open_handoff(staffed, "conv-fresh")
+    with ctx.db.write() as conn:
+        conn.execute(t.tickets.update().where(t.tickets.c.id == old["id"]).values(
+            created_at=ctx.now() - dt.timedelta(minutes=ctx.settings.handoff_wait_minutes + 1)))
+    assert handoffs.release_unanswered(ctx) == {"released": 1, "failed": 0}
+    told = bridge.events_of("conv-old")[-3:]
+    assert told[0] == {"event": "resume"} and told[2] == {"event": "action", "name": "action_listen"}
+    assert old["id"] in told[1]["text"] and "尽快回复" in told[1]["text"]
+    assert bridge.events_of("conv-fresh")[-1]["event"] == "pause"  # still waiting its turn
+    waiting = {i["id"]: i for i in handoffs.queue(ctx, "waiting", "operator")["items"]}
+    assert waiting[old["id"]]["live"] is False and waiting[fresh["id"]]["live"] is True
+    assert handoffs.release_unanswered(ctx)["released"] == 0  # once
+    # staffed hours end: whoever still waits is told when a person is next at work
+    ctx.settings.local_time = dt.datetime(2026, 11, 27, 18, 5)
+    assert handoffs.release_unanswered(ctx)["released"] == 1
+    assert "11月30日（周一）9:00" in bridge.events_of("conv-fresh")[-2]["text"]
+    with ctx.db.read() as conn:
+        due = conn.execute(sa.select(t.tickets.c.due_date).where(t.tickets.c.id == fresh["id"])).scalar()
+    assert due == dt.date(2026, 11, 30)
