@@ -62,6 +62,8 @@ PUBLIC = {
     ("HEAD", "/openapi.json"), ("HEAD", "/docs"), ("HEAD", "/docs/oauth2-redirect"), ("HEAD", "/redoc"),
     # the web chat: its static files and where its socket is (no data of anyone)
     ("GET", "/chat"), ("GET", "/chat/config.json"),
+    # the console's login page, its script and the style sheet (a form, nothing of anyone)
+    ("GET", "/console"), ("GET", "/console/login"), ("GET", "/console/login.js"), ("GET", "/console/console.css"),
 }
 OWN_CREDENTIALS = ("subject", "service", "web")  # A's token from its binding, A's bound conversation, A's web login
 OTHER_CREDENTIALS = ("unbound_service",)
@@ -277,12 +279,26 @@ CONSOLE_ROUTES: Dict[Tuple[str, str], Optional[Tuple[Optional[Dict[str, Any]], O
     ("POST", "/api/console/handoffs/{ticket_id}/claim"): None,
     ("POST", "/api/console/handoffs/{ticket_id}/messages"): (None, {"text": "您好"}),
     ("POST", "/api/console/handoffs/{ticket_id}/release"): (None, {"note": "已解答"}),
+    ("POST", "/api/console/assist"): (None, {"question": "高龄老人津贴怎么领"}),
+    ("POST", "/api/console/quick-check"): (None, {"subject_id": ELDER, "reason": "来电咨询"}),
+    ("GET", "/api/console/work-orders/draft"): ({"ticket_id": "GD20261127NOSUCH"}, None),
+    ("POST", "/api/console/work-orders"): (None, {"caller": "市民", "question": "高龄津贴", "outcome": "已解答",
+                                                  "next_step": "无"}),
+    ("GET", "/api/console/tickets"): ({"kind": "handoff"}, None),
+    ("GET", "/api/console/tickets/{ticket_id}"): None,
+    ("PATCH", "/api/console/tickets/{ticket_id}"): (None, {"note": "已回电"}),
+    ("GET", "/api/console/reviews"): None,
+    ("POST", "/api/console/reviews/{application_id}"): (None, {"decision": "rejected", "reason": "材料不全"}),
+    # the console's own page and script (the login page and the style sheet are public)
+    ("GET", "/console/"): None,
+    ("GET", "/console/app.js"): None,
 }
 
 
 def console(key: Tuple[str, str], b: Holdings) -> Callable[[], Attempt]:
     params, body = CONSOLE_ROUTES[key] or (None, None)
     url = key[1].replace("{ticket_id}", b.tickets[0] if b.tickets else "GD20261127NOSUCH")
+    url = url.replace("{application_id}", b.applications[0] if b.applications else "SQ20261127NOSUCH")
     return lambda: Attempt(key[0], url, params=params, body=body, allowed=(401,))
 
 
