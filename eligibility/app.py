@@ -19,6 +19,7 @@ from eligibility.api.routes import (
     matching,
     policies,
     profiles,
+    questions,
     subscriptions,
 )
 from eligibility.context import Context
@@ -42,7 +43,7 @@ def create_app(settings: Optional[Settings] = None, prepare: bool = True) -> Fas
     app.state.ctx = ctx
     errors.install(app)
     for module in (policies, matching, profiles, applications, calendar, feedback, subscriptions, auth, bundles,
-                   console):
+                   questions, console):
         app.include_router(module.router)
     chat_dir = settings.web_dir / "chat"
     if chat_dir.is_dir():  # the web chat; its page asks here where Rasa's socket.io endpoint is

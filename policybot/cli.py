@@ -60,6 +60,27 @@ def _eligibility(argv: List[str]) -> int:
     return main(argv)
 
 
+def _reminders(argv: List[str]) -> int:
+    """`policybot reminders run`: subscription reminders, 免申即享 notices and a dispatch pass (JSON summary)."""
+    parser = argparse.ArgumentParser(prog="policybot reminders")
+    sub = parser.add_subparsers(dest="action", required=True)
+    run = sub.add_parser("run", help="queue the reminders and notices due (each once), then send the chat messages")
+    run.add_argument("--no-dispatch", action="store_true",
+                     help="only queue; the running service's scheduler sends (it has Rasa's token)")
+    args = parser.parse_args(argv)
+    import json
+
+    from eligibility import jobs
+    from eligibility.context import Context
+    from eligibility.settings import Settings
+
+    ctx = Context(Settings())
+    ctx.prepare()
+    done = jobs.run_reminders(ctx) if args.no_dispatch else jobs.remind_and_dispatch(ctx)
+    print(json.dumps(done, ensure_ascii=False))
+    return 0
+
+
 COMMANDS: Dict[str, tuple[Callable[[List[str]], int], str]] = {
     "run": (_run, "start the eligibility service, action server and Rasa server; Ctrl-C stops all"),
     "chat": (_chat, "chat with the running assistant in this terminal"),
@@ -69,6 +90,7 @@ COMMANDS: Dict[str, tuple[Callable[[List[str]], int], str]] = {
     "eval": (_eval, "evaluate retrieval or NLU"),
     "grants": (lambda a: _eligibility(["grants", *a]), "免申即享: match all profiles and create grants"),
     "jobs": (lambda a: _eligibility(["jobs", *a]), "the daily jobs: 免申即享 grants, reminders, retention"),
+    "reminders": (_reminders, "reminders run: subscription reminders and 免申即享 notices (SMS + chat), then send"),
     "outbox": (lambda a: _eligibility(["outbox", *a]), "the latest SMS in the outbox (one-time codes in development)"),
     "eligibility": (_eligibility, "the eligibility service's own commands (serve, seed, grants)"),
 }

@@ -6,13 +6,17 @@ alias ``me`` — never for an identifier the user merely typed."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from typing import Any, Dict, List, Optional
+import logging
+import math
+from typing import Any, Dict, List, Optional, Set
 
 import httpx
 
 from actions.settings import get_settings
 from eligibility.auth.tokens import service_token
+from privacy.masking import mask_text
 
 UNAVAILABLE = "抱歉，政策计算服务暂时连不上，请稍后再试，或说“转人工”。"
 ME = "me"
@@ -178,3 +182,42 @@ async def submit_bundle(conversation_id: str, bundle_id: str, idempotency_key: s
     key = hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
     return await request("POST", f"/bundles/{bundle_id}/applications", conversation_id,
                          json={"profile_id": ME}, headers={"Idempotency-Key": key})
+
+
+QUESTION_LOG_TIMEOUT_S = 0.8  # a report still unanswered by then is dropped (and logged)
+_question_reports: Set[asyncio.Task[bool]] = set()  # strong references until each report is done
+
+
+async def log_question(sender_id: str, text: str, outcome: str, score: Optional[float] = None,
+                       doc_id: Optional[str] = None) -> Optional[asyncio.Task[bool]]:
+    """Report a question answered with low confidence (``low_confidence``), not answered (``not_found``) or
+    not understood (``not_understood``) for the knowledge-gap view. Fire-and-forget: it returns at once and
+    the report goes in the background with a short timeout; a failure is logged (masked, without the
+    question) and never raised. Returns the report's task (True when the service took it), for tests."""
+    body: Dict[str, Any] = {"text": (text or "").strip()[:2000], "outcome": outcome}
+    if score is not None and math.isfinite(score):
+        body["score"] = round(float(score), 4)
+    if doc_id:
+        body["doc_id"] = doc_id[:40]
+    if not body["text"]:
+        return None
+    task = asyncio.get_running_loop().create_task(_report_question(sender_id, body))
+    _question_reports.add(task)
+    task.add_done_callback(_question_reports.discard)
+    return task
+
+
+async def _report_question(sender_id: str, body: Dict[str, Any]) -> bool:
+    try:
+        await request("POST", "/questions", sender_id, json=body, timeout=QUESTION_LOG_TIMEOUT_S)
+    except Exception as exc:  # noqa: BLE001 - whatever happened, the user's turn is not concerned
+        logging.getLogger("actions.eligibility").warning(
+            "question not logged (%s): %s", body["outcome"], mask_text(f"{type(exc).__name__}: {exc}")[:200])
+        return False
+    return True
+
+
+async def flush_question_log() -> None:
+    """Wait for the reports still under way (tests; a shutdown that wants them sent)."""
+    if _question_reports:
+        await asyncio.gather(*list(_question_reports))

@@ -81,6 +81,41 @@ def run(ctx: Context, period: Optional[str] = None) -> Dict[str, Any]:
             "seconds": round(time.perf_counter() - started, 3)}
 
 
+def chat_notice(policy: Optional[Policy], amount_wan: Optional[float]) -> str:
+    """A 免申即享 notice as the assistant says it in the conversation."""
+    name = (policy.doc.short_title or policy.doc.title) if policy else "一项免申即享政策"
+    amount = f"，最高{amount_wan:g}万元" if amount_wan else ""
+    return (f"您好，根据共享数据比对，您符合“{name}”的条件（免申即享{amount}），无需申请。"
+            "确认收款账户后即按规定发放：点“确认收款账户”或回复“查一下免申即享”即可办理。")
+
+
+def queue_chat_notices(ctx: Context) -> Dict[str, int]:
+    """Each grant still waiting for its account, as a message to every conversation its subject is bound to
+    now (``bindings.active``): once per grant and conversation, however often the job runs. A subject who
+    logs in later gets the notice in that conversation at the next run."""
+    from eligibility.services import bindings
+
+    g, b = t.grants, t.bindings
+    queued = 0
+    with ctx.db.read() as conn:
+        rows = conn.execute(sa.select(g.c.id, g.c.policy_id, g.c.profile_id, g.c.amount_wan, b.c.conversation_id)
+                            .select_from(g.join(b, sa.and_(b.c.subject_id == g.c.profile_id,
+                                                           b.c.active_key.is_not(None))))
+                            .where(g.c.status == "notified").order_by(g.c.id, b.c.id)).mappings().all()
+        live = {r["conversation_id"] for r in rows
+                if (found := bindings.active(conn, ctx, r["conversation_id"])) and found["subject_id"] == r["profile_id"]}
+    for r in rows:
+        if r["conversation_id"] not in live:
+            continue
+        with ctx.db.write() as conn:
+            made = outbox.queue_chat(conn, ctx, r["conversation_id"],
+                                     chat_notice(ctx.policies.get(r["policy_id"]), r["amount_wan"]), "grant",
+                                     subject_id=r["profile_id"], policy_id=r["policy_id"],
+                                     dedupe_key=f"chat:grant:{r['id']}:{r['conversation_id']}")
+        queued += made is not None
+    return {"chat_queued": queued}
+
+
 def eligible_python(ctx: Context, policy: Policy, batch: int = 20000) -> List[str]:
     """The same selection as ``run`` by a plain Python loop over the rows (baseline and cross-check)."""
     cat = ctx.policies.catalogue

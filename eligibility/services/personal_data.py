@@ -1,9 +1,9 @@
 """A person's own data (个人信息保护法): what is kept about them, its deletion, and retention.
 
 Deletion removes what the assistant collected (declared facts, subscriptions, bindings, transcripts and
-contacts in tickets, rating remarks, codes); it keeps the records the administration must keep by law
-(applications, grants and their notices, the audit log) and the shared data the data account receives
-from other departments, and says so."""
+contacts in tickets, rating remarks, codes, logged questions, reminders not sent yet); it keeps the records
+the administration must keep by law (applications, grants and their notices, the audit log) and the shared
+data the data account receives from other departments, and says so."""
 
 from __future__ import annotations
 
@@ -49,6 +49,9 @@ def export(ctx: Context, subject_id: str) -> Dict[str, Any]:
                                .where(_theirs(t.tickets, subject_id, conversations))).mappings().all()
         ratings = conn.execute(sa.select(t.ratings.c.level, t.ratings.c.created_at).where(
             t.ratings.c.profile_id == subject_id)).mappings().all()
+        questions = conn.execute(sa.select(t.question_log.c.text, t.question_log.c.outcome, t.question_log.c.at)
+                                 .where(_theirs(t.question_log, subject_id, conversations))
+                                 .order_by(t.question_log.c.at, t.question_log.c.id)).mappings().all()
         binds = conn.execute(sa.select(t.bindings).where(t.bindings.c.subject_id == subject_id)
                              .order_by(t.bindings.c.id)).mappings().all()
     view = profile_view(profile, cat, ctx.today())
@@ -66,6 +69,9 @@ def export(ctx: Context, subject_id: str) -> Dict[str, Any]:
         "tickets": [{"id": r["id"], "kind": r["kind"], "status": r["status"],
                      "created_at": r["created_at"].isoformat(timespec="seconds")} for r in tickets],
         "ratings": [{"level": r["level"], "created_at": r["created_at"].isoformat(timespec="seconds")} for r in ratings],
+        # questions the assistant answered poorly, kept to improve its knowledge (stored masked)
+        "questions": [{"text": mask_text(q["text"]), "outcome": q["outcome"],
+                       "at": q["at"].isoformat(timespec="seconds")} for q in questions],
         "logins": [{"channel": b["channel"], "method": b["method"], "at": b["created_at"].isoformat(timespec="seconds"),
                     "ended_at": b["revoked_at"].isoformat(timespec="seconds") if b["revoked_at"] else None} for b in binds],
         "access_log": audit.entries(ctx, subject_id=subject_id, limit=200),
@@ -93,6 +99,13 @@ def delete(ctx: Context, subject_id: str, actor: Principal) -> Dict[str, Any]:
                                            .values(reason=None)).rowcount,
             "one_time_codes": conn.execute(t.otp_challenges.delete().where(
                 t.otp_challenges.c.subject_id == subject_id)).rowcount,
+            "questions": conn.execute(t.question_log.delete().where(
+                _theirs(t.question_log, subject_id, conversations))).rowcount,
+            # reminders not sent yet: their subscriptions are gone
+            "queued_reminders": conn.execute(t.outbox.delete().where(
+                t.outbox.c.channel == "chat", t.outbox.c.purpose == "reminder", t.outbox.c.status == "queued",
+                sa.or_(t.outbox.c.subject_id == subject_id,
+                       sa.and_(t.outbox.c.subject_id.is_(None), t.outbox.c.recipient.in_(conversations))))).rowcount,
             "logins": conn.execute(t.bindings.update().where(t.bindings.c.subject_id == subject_id,
                                                              t.bindings.c.active_key.is_not(None))
                                    .values(active_key=None, revoked_at=now)).rowcount,
@@ -130,6 +143,12 @@ def forget_conversation(ctx: Context, conversation_id: str, actor: Principal) ->
                 t.otp_challenges.c.conversation_id == conversation_id)).rowcount,
             "login_links": conn.execute(t.login_sessions.delete().where(
                 t.login_sessions.c.conversation_id == conversation_id)).rowcount,
+            "questions": conn.execute(t.question_log.delete().where(
+                t.question_log.c.conversation_id == conversation_id, t.question_log.c.profile_id.is_(None))).rowcount,
+            # messages not sent yet to a conversation its user has left
+            "queued_messages": conn.execute(t.outbox.delete().where(
+                t.outbox.c.channel == "chat", t.outbox.c.recipient == conversation_id,
+                t.outbox.c.status == "queued")).rowcount,
         }
         done = {k: int(v or 0) for k, v in done.items()}
         audit.record(conn, ctx, actor, "conversation.forget", "conversation", conversation_id, after=done)
@@ -137,8 +156,8 @@ def forget_conversation(ctx: Context, conversation_id: str, actor: Principal) ->
 
 
 def purge(ctx: Context) -> Dict[str, int]:
-    """Retention: transcripts and contacts older than ``transcript_retention_days``; codes, login sessions
-    and code messages after a day. Runs at start-up and from ``policybot eligibility purge``."""
+    """Retention: transcripts, contacts and logged questions older than ``transcript_retention_days``; codes,
+    login sessions and code messages after a day. Runs at start-up and from ``policybot eligibility purge``."""
     now = ctx.now()
     old = now - dt.timedelta(days=ctx.settings.transcript_retention_days)
     day = now - dt.timedelta(days=1)
@@ -151,6 +170,7 @@ def purge(ctx: Context) -> Dict[str, int]:
                                                                     t.ratings.c.reason.is_not(None))
                                            .values(reason=None)).rowcount,
             "one_time_codes": conn.execute(t.otp_challenges.delete().where(t.otp_challenges.c.created_at < day)).rowcount,
+            "questions": conn.execute(t.question_log.delete().where(t.question_log.c.at < old)).rowcount,
             "login_sessions": conn.execute(t.login_sessions.delete().where(t.login_sessions.c.created_at < day)).rowcount,
             "code_messages": conn.execute(t.outbox.update().where(
                 t.outbox.c.purpose == "otp", t.outbox.c.created_at < day, t.outbox.c.body != REDACTED)

@@ -152,33 +152,63 @@ def reminders(policies: List[Policy], today: dt.date, days: int) -> List[Dict[st
 REMIND_DAYS = 7  # a window opening or closing within a week is reminded
 
 
+def say_date(day: dt.date, today: dt.date) -> str:
+    """12月3日 (with the year when it is not this year's)."""
+    return f"{day.year}年{day.month}月{day.day}日" if day.year != today.year else f"{day.month}月{day.day}日"
+
+
+def chat_reminder(r: Dict[str, Any], ps: PolicySet, today: dt.date) -> str:
+    """A reminder as the assistant says it in the conversation: the policy, the date, what to do."""
+    policy = ps.get(r["policy_id"])
+    name = (policy.doc.short_title or policy.doc.title) if policy else r["title"]
+    day = dt.date.fromisoformat(r["date"])
+    when = "今天" if r["days_until"] == 0 else f"{say_date(day, today)}（还有{r['days_until']}天）"
+    if r["handling"] == "免申即享":
+        act = "该政策免申即享，符合条件的无需申请，系统比对后会通知您。"
+    else:
+        act = "需要办理可以点“一键申报”，想先看看要准备什么，可以回复“需要什么材料”。"
+    if r["event"] == "opens":
+        return f"您好，您订阅的“{name}”{when}开始申报。{act}"
+    return f"您好，提醒您：“{name}”的申报{when}截止，请留意时间。{act}"
+
+
 def send_reminders(ctx: Context, days: int = REMIND_DAYS) -> Dict[str, int]:
-    """The reminder job: for every subscription whose subscriber is verified (a profile, or the subject its
-    conversation was bound to), an SMS per window that opens or closes within ``days`` — once per event."""
+    """The reminder job: for every subscription, a message to its conversation per window that opens or
+    closes within ``days`` (once per conversation and event, however many of its subscriptions cover the
+    policy) and, when the subscriber is verified (a profile, or the subject its conversation was bound to),
+    an SMS as well — each once per event, however often the job runs."""
     from eligibility.services import outbox
 
     ps, today = ctx.policies, ctx.today()
-    queued = skipped = 0
+    queued = chat = 0
     with ctx.db.read() as conn:
-        subs = conn.execute(sa.select(t.subscriptions)).mappings().all()
+        subs = conn.execute(sa.select(t.subscriptions).order_by(t.subscriptions.c.created_at,
+                                                                t.subscriptions.c.id)).mappings().all()
         bound = dict(conn.execute(sa.select(t.bindings.c.conversation_id, t.bindings.c.subject_id)
                                   .order_by(t.bindings.c.id)).all())
+    unverified = 0
     for sub in subs:
         subject = sub["profile_id"] or bound.get(sub["conversation_id"])
-        if not subject:
-            skipped += 1
-            continue
+        unverified += not subject
         for r in reminders(covered(ps, sub["topic"], sub["topic_kind"]), today, days):
+            event = f"{r['policy_id']}:{r['event']}:{r['date']}"
+            with ctx.db.write() as conn:
+                if outbox.queue_chat(conn, ctx, sub["conversation_id"], chat_reminder(r, ps, today), "reminder",
+                                     subject_id=subject, policy_id=r["policy_id"],
+                                     dedupe_key=f"chat:reminder:{sub['conversation_id']}:{event}") is not None:
+                    chat += 1
+            if not subject:
+                continue
             words = "开始申报" if r["event"] == "opens" else "申报截止"
             body = f"【政策通】您订阅的“{r['title']}”将于{r['date']}{words}（还有{r['days_until']}天），详情请问政策通。"
-            key = f"reminder:{sub['id']}:{r['policy_id']}:{r['event']}:{r['date']}"
+            key = f"reminder:{sub['id']}:{event}"
             try:
                 with ctx.db.write() as conn:
                     if outbox.queue_to_subject(conn, ctx, subject, body, "reminder", dedupe_key=key) is not None:
                         queued += 1
             except IntegrityError:  # reminded already
                 continue
-    return {"queued": queued, "unverified_subscriptions": skipped}
+    return {"queued": queued, "chat_queued": chat, "unverified_subscriptions": unverified}
 
 
 def due(ctx: Context, sub_id: str, days: int) -> Dict[str, Any]:

@@ -75,6 +75,16 @@ def _console_and_handoff(conn: Connection, ops: Operations) -> None:
         ops.create_index("ix_tickets_kind_status_created", "tickets", ["kind", "status", "created_at"])
     t.handoff_messages.create(conn, checkfirst=True)
     t.question_log.create(conn, checkfirst=True)
+    # reminders and 免申即享 notices to the user's conversation (channel "chat"): a conversation id as the
+    # recipient, the policy it is about, and when to try again
+    have = {c["name"] for c in sa.inspect(conn).get_columns("outbox")}
+    for column in (sa.Column("policy_id", sa.String(16), nullable=True),
+                   sa.Column("next_attempt_at", sa.DateTime, nullable=True)):
+        if column.name not in have:
+            ops.add_column("outbox", column)
+    if conn.dialect.name != "sqlite":  # SQLite does not enforce a VARCHAR length
+        ops.alter_column("outbox", "recipient", type_=sa.String(80), existing_type=sa.String(40),
+                         existing_nullable=False)
 
 
 MIGRATIONS: List[Tuple[int, str, Callable[[Connection, Operations], None]]] = [
@@ -84,7 +94,8 @@ MIGRATIONS: List[Tuple[int, str, Callable[[Connection, Operations], None]]] = [
     (4, "identity and trust: staff, bindings, one-time codes, outbox, audit log, data-account mobiles",
      _identity_and_trust),
     (5, "一件事一次办: bundle submissions linking a bundle's applications", _bundle_submissions),
-    (6, "12345 console: live handoff on tickets, operators' messages, question log", _console_and_handoff),
+    (6, "12345 console: live handoff on tickets, operators' messages, question log, chat messages in the outbox",
+     _console_and_handoff),
 ]
 
 

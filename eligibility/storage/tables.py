@@ -194,10 +194,11 @@ question_log = sa.Table(
     "question_log", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("conversation_id", sa.String(80), index=True),
+    sa.Column("profile_id", sa.String(18), index=True),  # the subject the conversation was bound to then, if any
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("outcome", sa.String(20), nullable=False),  # low_confidence | not_found | not_understood
     sa.Column("score", sa.Float),
-    sa.Column("doc_id", sa.String(40)),
+    sa.Column("doc_id", sa.String(40)),  # the document the search offered first, if any
     _ts("at"),
     sa.Index("ix_question_log_at", "at"),
 )
@@ -284,17 +285,19 @@ otp_challenges = sa.Table(
 outbox = sa.Table(
     "outbox", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("channel", sa.String(10), nullable=False),  # sms
-    sa.Column("recipient", sa.String(40), nullable=False),
+    sa.Column("channel", sa.String(10), nullable=False),  # sms | chat (recipient: the conversation id)
+    sa.Column("recipient", sa.String(80), nullable=False),
     sa.Column("subject_id", sa.String(18), index=True),
-    sa.Column("purpose", sa.String(20), nullable=False),  # otp | application | grant | ticket
+    sa.Column("purpose", sa.String(20), nullable=False),  # otp | application | grant | ticket | reminder
+    sa.Column("policy_id", sa.String(16)),  # what a chat message is about (the conversation's current policy)
     sa.Column("body", sa.Text, nullable=False),
-    sa.Column("status", sa.String(10), nullable=False, index=True),  # queued | sent | failed
+    sa.Column("status", sa.String(10), nullable=False, index=True),  # queued | sending | sent | failed
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("error", sa.String(200)),
     sa.Column("dedupe_key", sa.String(160), unique=True),  # one message per reminder event, however often it runs
     _ts("created_at"),
     _ts("sent_at", nullable=True),
+    _ts("next_attempt_at", nullable=True),  # a chat message: not before (backoff), or the claim's lease while sending
 )
 
 audit_log = sa.Table(

@@ -1,9 +1,22 @@
 import asyncio
+import socket
+import time
+from typing import Any, Dict, List, Optional, Tuple
 
+import pytest
+import sqlalchemy as sa
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.policy_qa import ActionAnswerPolicy
-from tests.actions.conftest import custom, said, slots_set, tracker
+from actions import replies
+from actions import settings as action_settings
+from actions.clients import eligibility
+from actions.policy_qa import ActionAnswerPolicy, gap_outcome
+from eligibility.storage import tables as t
+from knowledge.types import Answer
+from tests.actions.conftest import Service, custom, said, slots_set, tracker
+
+ID_NUMBER = "440309194803150023"
 
 
 def run(t):  # type: ignore[no-untyped-def]
@@ -30,3 +43,75 @@ def test_a_policy_named_in_the_message_wins_over_the_context() -> None:
     dispatcher, events = run(t)
     assert custom(dispatcher)[0]["citations"][0]["doc_id"] == "CIT-001"
     assert slots_set(events)["current_policy"] == "CIT-001"
+
+
+# ---- the knowledge-gap view: what the search served poorly is reported to the eligibility service ----------
+
+def questions(service: Service, sender: str) -> List[Dict[str, Any]]:
+    with service.ctx.db.read() as conn:
+        return [dict(r) for r in conn.execute(sa.select(t.question_log).where(
+            t.question_log.c.conversation_id == sender).order_by(t.question_log.c.id)).mappings()]
+
+
+def run_reported(t: Tracker) -> Tuple[CollectingDispatcher, List[Dict[str, Any]], float, float]:
+    """Run the action, then wait for the reports it left in the background: (dispatcher, events, seconds
+    until the action returned, seconds until the reports were done)."""
+    dispatcher = CollectingDispatcher()
+
+    async def go() -> Tuple[List[Dict[str, Any]], float, float]:
+        started = time.perf_counter()
+        events = await ActionAnswerPolicy().run(dispatcher, t, {})
+        answered = time.perf_counter() - started
+        await eligibility.flush_question_log()
+        return events, answered, time.perf_counter() - started
+
+    events, answered, reported = asyncio.run(go())
+    return dispatcher, events, answered, reported
+
+
+def test_a_curated_answer_is_not_logged_a_passage_or_nothing_is(eligibility_service: Service) -> None:
+    dispatcher, *_ = run_reported(tracker("高新技术企业认定有什么奖励？", sender="qa-gaps"))
+    assert "10万元" in said(dispatcher)
+    assert questions(eligibility_service, "qa-gaps") == []  # the FAQ answered it
+    run_reported(tracker("高企认定奖励是多少", sender="qa-gaps"))
+    dispatcher, *_ = run_reported(tracker("那需要什么材料？", slots={"current_policy": "CIT-014"}, sender="qa-gaps"))
+    assert custom(dispatcher)[0]["citations"][0]["doc_id"] == "CIT-014"  # what the user sees is unchanged
+    dispatcher, events, *_ = run_reported(tracker("asdfgh", sender="qa-gaps"))
+    assert said(dispatcher) == replies.NOT_FOUND and events == []
+    low, follow_up, nothing = questions(eligibility_service, "qa-gaps")
+    assert (low["text"], low["outcome"], low["doc_id"]) == ("高企认定奖励是多少", "low_confidence", "ENT-056")
+    assert low["score"] is not None and low["score"] > 0
+    # a follow-up is logged as searched: with the document it was about
+    assert follow_up["outcome"] == "low_confidence" and follow_up["text"].endswith("那需要什么材料？")
+    assert follow_up["text"] != "那需要什么材料？" and follow_up["doc_id"] == "CIT-014"
+    assert (nothing["text"], nothing["outcome"], nothing["doc_id"], nothing["score"]) == ("asdfgh", "not_found", None, None)
+
+
+def test_reporting_never_breaks_or_holds_up_the_answer(monkeypatch: pytest.MonkeyPatch,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    question = f"我身份证{ID_NUMBER}，儿童补贴要什么材料"
+    run(tracker(question, sender="qa-warm"))  # the search's first question loads the index
+    with socket.socket() as silent:  # accepts connections (the kernel's backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        monkeypatch.setenv("POLICYBOT_ELIGIBILITY_URL", f"http://127.0.0.1:{silent.getsockname()[1]}")
+        action_settings.get_settings.cache_clear()
+        dispatcher, events, answered, reported = run_reported(tracker(question, sender="qa-down"))
+    assert len(dispatcher.messages) == 1 and "依据：《" in said(dispatcher) and slots_set(events)["current_policy"]
+    assert answered < 0.5 < eligibility.QUESTION_LOG_TIMEOUT_S <= reported < eligibility.QUESTION_LOG_TIMEOUT_S + 1
+    warned = [r.getMessage() for r in caplog.records if "question not logged" in r.getMessage()]
+    assert warned and ID_NUMBER not in warned[0] and "儿童补贴" not in warned[0]
+
+
+def test_a_report_the_service_refuses_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
+    async def go() -> Optional[bool]:
+        task = await eligibility.log_question("qa-refused", "公租房怎么申请", "rated_badly")  # not an outcome
+        return await task if task is not None else None
+
+    assert asyncio.run(go()) is False
+    assert any("question not logged (rated_badly)" in r.getMessage() for r in caplog.records)
+    assert asyncio.run(eligibility.log_question("qa-refused", "   ", "not_found")) is None  # nothing to report
+
+
+def test_gap_outcome() -> None:
+    assert gap_outcome(Answer(query="x", faq=None, hits=[])) == ("not_found", None, None)

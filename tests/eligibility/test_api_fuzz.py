@@ -39,7 +39,7 @@ IDS = [p.id for p in PERSONAS] + ["91350100M000100Y43", "11010519491231002X", "x
 KEYS = ["profile_id", "fields", "audience", "category", "window_open", "handling", "policy_id", "idempotency_key",
         "level", "reason", "conversation_id", "application_id", "transcript", "status", "note", "bank",
         "account_number", "account_name", "kind", "role", "text", "annual_revenue_wan", "qualifications", "topic",
-        "subject_id", "code", "channel", "username", "password", "assignee"]
+        "subject_id", "code", "channel", "username", "password", "assignee", "outcome", "score", "doc_id"]
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(allow_nan=True),
                     st.text(max_size=30), st.sampled_from(IDS + ["满意", "不满意", "秒批", "enterprise", "已办结", "all",
                                                                  "人才", "operator", "Staff@2026", "123456", "rest"]))
@@ -49,7 +49,7 @@ json_values = st.recursive(scalars, lambda inner: st.one_of(
 bodies = st.one_of(json_values, st.dictionaries(st.sampled_from(KEYS), json_values, max_size=6))
 POSTS = ["/match", "/applications", "/ratings", "/tickets", "/profiles/{id}/fields", "/grants/{id}/confirm",
          "/subscriptions", "/auth/otp", "/auth/otp/verify", "/auth/login", "/auth/login/web", "/auth/staff/login",
-         "/admin/reload", "/bundles/{id}/applications"]
+         "/admin/reload", "/bundles/{id}/applications", "/questions"]
 PATCHES = ["/tickets/{id}", "/applications/{id}"]
 GETS = ["/policies/{id}", "/profiles/{id}", "/profiles/{id}/applications", "/profiles/{id}/notifications",
         "/applications/{id}", "/tickets/{id}", "/calendar", "/policies", "/tickets", "/health", "/subscriptions",

@@ -289,6 +289,8 @@ CONSOLE_ROUTES: Dict[Tuple[str, str], Optional[Tuple[Optional[Dict[str, Any]], O
     ("PATCH", "/api/console/tickets/{ticket_id}"): (None, {"note": "已回电"}),
     ("GET", "/api/console/reviews"): None,
     ("POST", "/api/console/reviews/{application_id}"): (None, {"decision": "rejected", "reason": "材料不全"}),
+    ("GET", "/api/console/gaps"): ({"days": 30}, None),
+    ("GET", "/api/console/gaps.csv"): ({"days": 30}, None),
     # the console's own page and script (the login page and the style sheet are public)
     ("GET", "/console/"): None,
     ("GET", "/console/app.js"): None,
@@ -401,6 +403,11 @@ def attempts(pick: Pick, a: Holdings, b: Holdings) -> Dict[Tuple[str, str], Call
         ("GET", "/me/data"): lambda: Attempt("GET", "/me/data", allowed=(200, 403)),
         ("DELETE", "/me/data"): lambda: Attempt("DELETE", "/me/data", allowed=(200, 403)),
         ("DELETE", "/auth/conversation"): lambda: Attempt("DELETE", "/auth/conversation", allowed=(200, 403)),
+        # the action server logs a question of the conversation it speaks for (none other can be named)
+        ("POST", "/questions"): lambda: Attempt("POST", "/questions", body=pick([
+            {"text": "公租房怎么申请", "outcome": "not_found"},
+            {"text": f"{b.id}的公租房", "outcome": "low_confidence", "conversation_id": b.conversation}]),
+            allowed=(201, 403, 422)),
         # the 12345 console: staff only; a subject's or the action server's token is no console session
         **{key: console(key, b) for key in CONSOLE_ROUTES},
     }
