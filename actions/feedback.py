@@ -162,6 +162,8 @@ class ActionFallback(Action):
             return [FollowupAction("action_confirm_grant")]
         if tracker.get_slot("awaiting") == "bundle_field":  # the answer to a bundle's question
             return [FollowupAction("action_prepare_application")]
+        if text.strip() and not text.startswith("/"):  # the knowledge-gap view (fire-and-forget)
+            await eligibility.log_question(tracker.sender_id, text, "not_understood")
         count = conversation.fallbacks_in_a_row(tracker)
         if count >= 2:
             dispatcher.utter_message(text="抱歉，我还是没能理解您的问题。要不要为您转人工服务？",

@@ -42,6 +42,26 @@ def test_first_fallback_offers_the_two_likeliest_meanings() -> None:
     assert events == []
 
 
+def test_a_message_not_understood_reaches_the_knowledge_gap_view(eligibility_service) -> None:  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    from actions.clients import eligibility
+    from eligibility.storage import tables as t
+
+    async def go() -> None:
+        await ActionFallback().run(CollectingDispatcher(), tracker("那个东西咋弄", intent="nlu_fallback",
+                                                                     sender="fb-gap"), {})
+        await ActionFallback().run(CollectingDispatcher(), tracker("/human_handoff", intent="nlu_fallback",
+                                                                     sender="fb-gap"), {})  # a payload: not a question
+        await eligibility.flush_question_log()
+
+    asyncio.run(go())
+    with eligibility_service.ctx.db.read() as conn:
+        rows = conn.execute(sa.select(t.question_log.c.text, t.question_log.c.outcome)
+                            .where(t.question_log.c.conversation_id == "fb-gap")).all()
+    assert [tuple(r) for r in rows] == [("那个东西咋弄", "not_understood")]
+
+
 def test_second_fallback_in_a_row_offers_a_person() -> None:
     t = tracker("嗯嗯那个", intent="nlu_fallback", events=[fallback_event("啊这")])
     dispatcher, events = run(ActionFallback(), t)

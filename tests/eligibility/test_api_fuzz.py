@@ -49,18 +49,25 @@ json_values = st.recursive(scalars, lambda inner: st.one_of(
 bodies = st.one_of(json_values, st.dictionaries(st.sampled_from(KEYS), json_values, max_size=6))
 POSTS = ["/match", "/applications", "/ratings", "/tickets", "/profiles/{id}/fields", "/grants/{id}/confirm",
          "/subscriptions", "/auth/otp", "/auth/otp/verify", "/auth/login", "/auth/login/web", "/auth/staff/login",
-         "/admin/reload", "/bundles/{id}/applications", "/questions"]
-PATCHES = ["/tickets/{id}", "/applications/{id}"]
+         "/admin/reload", "/bundles/{id}/applications", "/questions",
+         # the 12345 console (staff only)
+         "/api/console/session", "/api/console/handoffs/{id}/claim", "/api/console/handoffs/{id}/messages",
+         "/api/console/handoffs/{id}/release", "/api/console/assist", "/api/console/quick-check",
+         "/api/console/work-orders", "/api/console/reviews/{id}"]
+PATCHES = ["/tickets/{id}", "/applications/{id}", "/api/console/tickets/{id}"]
 GETS = ["/policies/{id}", "/profiles/{id}", "/profiles/{id}/applications", "/profiles/{id}/notifications",
         "/applications/{id}", "/tickets/{id}", "/calendar", "/policies", "/tickets", "/health", "/subscriptions",
         "/subscriptions/{id}/due", "/auth/binding", "/auth/login/{id}", "/auth/oidc/callback", "/me/data", "/outbox",
-        "/audit", "/bundles/{id}/checklist", "/bundles/submissions/{id}"]
-DELETES = ["/subscriptions/{id}", "/auth/binding", "/me/data", "/auth/conversation"]
+        "/audit", "/bundles/{id}/checklist", "/bundles/submissions/{id}",
+        "/api/console/session", "/api/console/handoffs", "/api/console/handoffs/{id}", "/api/console/work-orders/draft",
+        "/api/console/tickets", "/api/console/tickets/{id}", "/api/console/reviews", "/api/console/gaps",
+        "/api/console/gaps.csv"]
+DELETES = ["/subscriptions/{id}", "/auth/binding", "/me/data", "/auth/conversation", "/api/console/session"]
 # no credential needed; 401 from these only where they check a password or a provider's answer
 PUBLIC = {("GET", "/health"), ("GET", "/policies"), ("GET", "/policies/{id}"), ("GET", "/calendar"),
           ("POST", "/auth/staff/login"), ("POST", "/auth/login/web"), ("GET", "/auth/login/{id}"),
-          ("GET", "/auth/oidc/callback")}
-AUTHENTICATING = {"/auth/staff/login", "/auth/oidc/callback"}
+          ("GET", "/auth/oidc/callback"), ("POST", "/api/console/session")}
+AUTHENTICATING = {"/auth/staff/login", "/auth/oidc/callback", "/api/console/session"}
 VALID = ("subject", "service_bound", "service_unbound", "operator", "reviewer", "admin")
 CREDENTIALS = ("none", *VALID, "forged", "expired", "garbage")
 PRINTABLE = st.characters(blacklist_categories=("Cc", "Cs"))

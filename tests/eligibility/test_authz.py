@@ -301,7 +301,8 @@ def console(key: Tuple[str, str], b: Holdings) -> Callable[[], Attempt]:
     params, body = CONSOLE_ROUTES[key] or (None, None)
     url = key[1].replace("{ticket_id}", b.tickets[0] if b.tickets else "GD20261127NOSUCH")
     url = url.replace("{application_id}", b.applications[0] if b.applications else "SQ20261127NOSUCH")
-    return lambda: Attempt(key[0], url, params=params, body=body, allowed=(401,))
+    # the API: a valid token that is not staff is 403 (staff_only); a page: the 401 sign-in page
+    return lambda: Attempt(key[0], url, params=params, body=body, allowed=(403,) if url.startswith("/api/") else (401,))
 
 
 def attempts(pick: Pick, a: Holdings, b: Holdings) -> Dict[Tuple[str, str], Callable[[], Attempt]]:

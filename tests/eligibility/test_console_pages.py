@@ -125,10 +125,14 @@ def test_every_console_api_answers_401_without_a_session(app: FastAPI) -> None:
     assert mine <= set(routes)
     anonymous = TestClient(app)
     for method, url in routes:
-        for headers in ({}, CSRF, minted(anonymous, CHEN), service_headers("conv-pages")):
+        for headers in ({}, CSRF):
             r = anonymous.request(method, url, headers=headers, json={})
             assert r.status_code == 401, (method, url, headers, r.text)
             assert error_code(r) == "console_login_required"
+        # a valid token that is not staff (a citizen's, the action server's): authenticated, not allowed
+        for headers in (minted(anonymous, CHEN), service_headers("conv-pages")):
+            r = anonymous.request(method, url, headers=headers, json={})
+            assert r.status_code == 403 and error_code(r) == "staff_only", (method, url, r.text)
 
 
 def test_cookie_sessions_need_the_console_header_for_changes(app: FastAPI) -> None:

@@ -197,7 +197,7 @@ def test_the_gap_view_is_for_operators(client: TestClient) -> None:
     reviewer = staff_headers(client, "reviewer")
     assert client.get("/api/console/gaps", headers=reviewer).status_code == 403
     assert client.get("/api/console/gaps.csv", headers=reviewer).status_code == 403
-    assert client.get("/api/console/gaps", headers=service_headers("a1")).status_code == 401
+    assert client.get("/api/console/gaps", headers=service_headers("a1")).status_code == 403  # not staff
     bad = client.get("/api/console/gaps", params={"days": 0}, headers=staff_headers(client, "operator"))
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"
 

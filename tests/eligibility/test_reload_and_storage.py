@@ -162,5 +162,5 @@ def test_migrations_add_new_field_columns_and_are_recorded(tmp_path: Path) -> No
     assert migrate(db) == ["added field columns: employees"]
     assert migrate(db) == []
     with db.read() as conn:
-        assert [r[0] for r in conn.execute(sa.text("SELECT version FROM schema_version ORDER BY version"))] == [1, 2, 3, 4, 5]
+        assert [r[0] for r in conn.execute(sa.text("SELECT version FROM schema_version ORDER BY version"))] == [1, 2, 3, 4, 5, 6]
         assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"

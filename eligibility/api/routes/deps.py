@@ -90,8 +90,8 @@ def console_principal(request: Request, ctx: Context = Depends(context)) -> Prin
         claims = tokens.verify(token, ctx.token_secret, ctx.settings.service_key)
     except AppError as exc:
         raise console_login_required(f"session invalid: {exc.detail}") from exc
-    if claims["typ"] != "staff":
-        raise console_login_required("the console needs a staff session")
+    if claims["typ"] != "staff":  # a valid token of someone else (a citizen, the action server): not staff
+        raise AppError(403, "staff_only", "该功能仅供工作人员使用。", "the console needs a staff session")
     if token == cookie and request.method not in SAFE_METHODS and request.headers.get(CONSOLE_HEADER) != "1":
         raise AppError(403, "csrf_check_failed", "请求来源无法确认，请刷新工作台后重试。",
                        f"cookie-authenticated {request.method} needs the {CONSOLE_HEADER}: 1 header")
