@@ -3,7 +3,8 @@
 - Daily (``jobs_interval_hours``): the 免申即享 batch, the subscription reminders and the 免申即享 notices
   (queued in the outbox: SMS to verified subscribers, a chat message to the conversations), retention.
   Run once before the service opens (`policybot jobs`), then inside the service.
-- Every ``outbox_dispatch_seconds``: a dispatch pass sending the queued chat messages through Rasa.
+- Every ``outbox_dispatch_seconds``: a dispatch pass sending the queued chat messages through Rasa, and the
+  live handoffs nobody took in time handed back to the bot (``handoffs.release_unanswered``).
 
 `policybot reminders run` does the reminder part and one dispatch pass at once (``remind_and_dispatch``)."""
 
@@ -34,6 +35,12 @@ def dispatch(ctx: Context) -> Dict[str, int]:
     return outbox.dispatch_chat(ctx)
 
 
+def unanswered_handoffs(ctx: Context) -> Dict[str, int]:
+    from eligibility.services import handoffs
+
+    return handoffs.release_unanswered(ctx)
+
+
 def remind_and_dispatch(ctx: Context) -> Dict[str, Any]:
     return {**run_reminders(ctx), "dispatch": dispatch(ctx)}
 
@@ -55,7 +62,9 @@ class Scheduler:
         every = ctx.settings.outbox_dispatch_seconds if dispatch_seconds is None else dispatch_seconds
         self.tasks: List[Tuple[str, float, Callable[[Context], Any]]] = [
             (name, seconds, job) for name, seconds, job in (("daily jobs", hours * 3600, run_all),
-                                                           ("outbox dispatch", every, dispatch)) if seconds > 0]
+                                                           ("outbox dispatch", every, dispatch),
+                                                           ("unanswered handoffs", every, unanswered_handoffs))
+            if seconds > 0]
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
 

@@ -242,3 +242,24 @@ def test_a_live_handoff_nobody_takes_resumes_the_bot_and_stays_a_ticket(staffed:
     with ctx.db.read() as conn:
         due = conn.execute(sa.select(t.tickets.c.due_date).where(t.tickets.c.id == fresh["id"])).scalar()
     assert due == dt.date(2026, 11, 30)
+
+
+def test_the_service_scheduler_hands_back_unanswered_handoffs(staffed: TestClient) -> None:
+    from eligibility import jobs
+    from eligibility.storage import tables as t
+
+    ctx = staffed.app.state.ctx
+    bridge: RecordingBridge = staffed.app.state.bridge
+    old = open_handoff(staffed, "conv-sched")
+    with ctx.db.write() as conn:
+        conn.execute(t.tickets.update().where(t.tickets.c.id == old["id"]).values(
+            created_at=ctx.now() - dt.timedelta(minutes=ctx.settings.handoff_wait_minutes + 1)))
+    scheduler = jobs.Scheduler(ctx, hours=0, dispatch_seconds=0.05)
+    scheduler.start()
+    try:
+        deadline = time.time() + 10
+        while bridge.events_of("conv-sched")[-1].get("event") != "action" and time.time() < deadline:
+            time.sleep(0.05)
+    finally:
+        scheduler.stop()
+    assert bridge.events_of("conv-sched")[-3] == {"event": "resume"}
