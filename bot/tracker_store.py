@@ -6,7 +6,9 @@ turn being processed still sees what the user typed. Nothing later needs the raw
 acts for a person only through its binding in the eligibility service. Conversations idle for longer than
 ``POLICYBOT_TRANSCRIPT_RETENTION_DAYS`` (default 180) are removed.
 
-endpoints.yml: ``tracker_store: {type: bot.tracker_store.MaskingTrackerStore}``."""
+endpoints.yml: ``tracker_store: {type: bot.tracker_store.MaskingTrackerStore}`` (one Rasa server, in memory), or
+``{type: bot.tracker_store.MaskingSQLTrackerStore, dialect: postgresql, url: …, db: rasa, …}`` (the production
+profile: several Rasa servers share PostgreSQL, each event row stored masked)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ import os
 import time
 from typing import Any, Dict, List, Optional
 
-from rasa.core.tracker_store import InMemoryTrackerStore
+import sqlalchemy as sa
+from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -68,4 +71,45 @@ class MaskingTrackerStore(InMemoryTrackerStore):
         for sender in old:
             self.store.pop(sender, None)
             self.last_seen.pop(sender, None)
+        return len(old)
+
+
+class MaskingSQLTrackerStore(SQLTrackerStore):
+    """Rasa's SQL tracker store (one row per event) writing every event masked, with the same retention."""
+
+    def __init__(self, domain: Optional[Domain] = None, retention_days: Optional[float] = None,
+                 **kwargs: Any) -> None:
+        super().__init__(domain, **kwargs)
+        days = retention_days if retention_days is not None else float(
+            os.environ.get("POLICYBOT_TRANSCRIPT_RETENTION_DAYS", "180"))
+        self.retention_s = days * 86400
+        self._saves = 0
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            for event in self._additional_events(session, tracker):
+                data = event.as_dict()
+                session.add(self.SQLEvent(
+                    sender_id=tracker.sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
+                    intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
+                    action_name=data.get("name"),
+                    # ensure_ascii=False: a number right after a Chinese character must stay a separate token
+                    data=mask_text(json.dumps(data, ensure_ascii=False))))
+            session.commit()
+        self._saves += 1
+        if self._saves % PRUNE_EVERY == 0:
+            self.prune()
+
+    def prune(self, now: Optional[float] = None) -> int:
+        """Remove conversations idle for longer than the retention period; returns how many."""
+        limit = (now or time.time()) - self.retention_s
+        events = self.SQLEvent.__table__
+        with self.session_scope() as session:
+            old = [row[0] for row in session.execute(
+                sa.select(events.c.sender_id).group_by(events.c.sender_id)
+                .having(sa.func.max(events.c.timestamp) < limit))]
+            if old:
+                session.execute(events.delete().where(events.c.sender_id.in_(old)))
+                session.commit()
         return len(old)

@@ -59,3 +59,33 @@ def test_a_long_conversation_keeps_its_latest_sessions_whole() -> None:
     assert latest_sessions(events[:100], limit=400) == events[:100]
     one_long = session(600)
     assert latest_sessions(one_long, limit=400) == one_long  # the current session is never cut
+
+
+def _sql_stores(tmp_path):  # type: ignore[no-untyped-def]
+    """The SQL store on SQLite and on a throwaway PostgreSQL cluster (the production profile's database)."""
+    from bot.tracker_store import MaskingSQLTrackerStore
+    from eligibility.storage.pgtemp import TempPostgres
+
+    yield MaskingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "rasa.db"), retention_days=1)
+    with TempPostgres("rasa") as pg:
+        yield MaskingSQLTrackerStore(Domain.empty(), dialect="postgresql", host="127.0.0.1", port=pg.port, db="rasa",
+                                     username="postgres", retention_days=1)
+
+
+def test_the_sql_store_masks_every_event_row_reads_back_and_forgets(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    for store in _sql_stores(tmp_path):
+        asyncio.run(store.save(_tracker("u1")))
+        asyncio.run(store.save(_tracker("u2")))
+        with store.engine.connect() as conn:
+            rows = [r[0] for r in conn.execute(sa.text("SELECT data FROM events"))]
+        assert rows and not any(ID in r or PHONE in r for r in rows), store.engine.url
+        assert any("440309********0023" in r for r in rows)
+        back = asyncio.run(store.retrieve("u1"))
+        assert back is not None and "身份证440309********0023" in (back.latest_message.text or "")  # type: ignore[union-attr]
+        assert store.prune(now=time.time() + 0.5 * 86400) == 0  # within the retention: kept
+        assert store.prune(now=time.time() + 2 * 86400) == 2
+        with store.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM events")).scalar() == 0
+        store.engine.dispose()
