@@ -2,7 +2,7 @@
 
 Rasa 3.6's own ``socketio`` channel does not work with the python-socketio 5.18 installed here (run by hand
 against a client: no reply arrived, and a ``custom`` payload raised ``TypeError``) and is too trusting for a
-public page, so this subclass changes five things and keeps its events, path and name:
+public page, so this subclass changes six things and keeps its events, path and name:
 
 - **Rooms are joined**: with ``session_persistence`` the stock handler calls ``sio.enter_room(...)``
   without ``await``; in python-socketio 5.x that is a coroutine, never run ("coroutine ... was never
@@ -21,6 +21,9 @@ public page, so this subclass changes five things and keeps its events, path and
   to it. Metadata sent by the page is not passed on (nothing the browser says is trusted).
 - **``bot_turn_end``** is emitted to the session when a turn is done, so the page's typing indicator
   stops exactly then (a turn may send several messages).
+- **Caps** (issue 13): a message is cleaned and cut to 2,000 characters (``bot.channels.caps``) before Rasa
+  reads it, an empty one is answered with a prompt and no turn, and a socket.io packet over
+  ``MAX_PACKET_BYTES`` closes the socket (python-engineio's ``max_http_buffer_size``, 1 MB by default).
 """
 
 from __future__ import annotations
@@ -39,11 +42,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.channels.caps import EMPTY_REPLY, MAX_MESSAGE_CHARS, clean_message
+
 logger = logging.getLogger(__name__)
 
 SESSION_ID = re.compile(r"^web-[0-9a-f]{32}$")
 TURN_END_EVT = "bot_turn_end"
-MAX_MESSAGE_CHARS = 2000
+MAX_PACKET_BYTES = 256 * 1024  # as the REST channel: 20,000 characters escaped as \\uXXXX are 120 KB (then cut)
 LOOPBACK = ("127.0.0.1", "localhost")
 
 
@@ -135,7 +140,8 @@ class WebChatInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         origins = self.origins or allowed_origins()
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=origins, cors_credentials=False)  # no cookies
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=origins, cors_credentials=False,  # no cookies
+                          max_http_buffer_size=MAX_PACKET_BYTES)
         webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
         namespace = self.namespace
@@ -164,14 +170,16 @@ class WebChatInput(SocketIOInput):
         async def handle_message(sid: str, data: Any) -> None:
             session = await sio.get_session(sid, namespace=namespace)
             session_id = (session or {}).get("session_id")
-            text = data.get("message") if isinstance(data, dict) else None
-            if not session_id or not isinstance(text, str):
+            text = clean_message(data.get("message") if isinstance(data, dict) else None, MAX_MESSAGE_CHARS)
+            if not session_id or text is None:
                 logger.warning("web chat: a message without a session or text was ignored")
                 return
             output = WebChatOutput(sio, self.bot_message_evt)
             try:
-                await on_new_message(UserMessage(text[:MAX_MESSAGE_CHARS], output, session_id,
-                                                 input_channel=self.name(), metadata={}))
+                if not text:  # empty, or nothing but spaces and control characters: no turn
+                    await output.send_text_message(session_id, EMPTY_REPLY)
+                    return
+                await on_new_message(UserMessage(text, output, session_id, input_channel=self.name(), metadata={}))
             finally:
                 await sio.emit(TURN_END_EVT, {}, room=session_id, namespace=namespace)
 

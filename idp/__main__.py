@@ -11,6 +11,7 @@ import uvicorn
 
 from idp.app import create_app
 from idp.settings import DEV_CLIENT_SECRET, Settings
+from privacy.logging import install as install_log_masking
 
 log = logging.getLogger("idp")
 
@@ -25,6 +26,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
         settings = Settings(issuer=f"http://{host}:{args.port}")
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_masking()  # the access log holds query strings: whatever a caller typed (issue 13)
     if settings.client_secret == DEV_CLIENT_SECRET:
         log.warning("using the development client secret: this provider is for development only")
     # ws="none": the websockets package Rasa pins is older than uvicorn's auto-detected implementation wants.

@@ -31,7 +31,8 @@ def test_development_values_unless_the_environment_sets_them() -> None:
 
 def test_credentials_yml_enables_the_channel(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     credentials = yaml.safe_load(paths.CREDENTIALS.read_text(encoding="utf-8"))
-    assert "rest" in credentials and "bot.webchat.WebChatInput" in credentials  # the web chat replaces socketio
+    assert "bot.channels.rest.CappedRestInput" in credentials and "rest" not in credentials  # our checks on REST
+    assert "bot.webchat.WebChatInput" in credentials  # the web chat replaces socketio
     block = credentials["bot.channels.wechat.WeChatInput"]
     monkeypatch.setenv("WECHAT_OUTBOX_PATH", str(tmp_path / "o.sqlite3"))
     monkeypatch.setenv("WECHAT_TOKEN", "from-env")
