@@ -68,8 +68,9 @@ def polite(text: str) -> Result:
     return {"events": [], "responses": [{"text": text}]}
 
 
-def long_message_note(length: int) -> str:
-    return (f"您的消息较长（{length} 字），我先按前 {MAX_QUESTION_CHARS} 字回答。"
+def long_message_note() -> str:
+    # no count: a channel has already cut the message to MAX_MESSAGE_CHARS, whatever the user sent
+    return (f"您的消息较长，我先按前 {MAX_QUESTION_CHARS} 字回答。"
             "把问题说得简短一些（例如“高新技术企业认定有什么奖励？”），我能答得更准。")
 
 
@@ -224,7 +225,7 @@ def build(token: Optional[str], workers: Optional[int] = None, timeout_s: Option
             return response.json(polite(FAILED))
         result: Result = value if isinstance(value, dict) else {"events": [], "responses": []}
         if name in SEARCH_ACTIONS and length > MAX_QUESTION_CHARS and first_action_of_turn(call):
-            result = {**result, "responses": [{"text": long_message_note(length)}, *(result.get("responses") or [])]}
+            result = {**result, "responses": [{"text": long_message_note()}, *(result.get("responses") or [])]}
         return response.json(result)
 
     @app.exception(Exception)
