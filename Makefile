@@ -4,7 +4,7 @@ PY := .venv/bin/python
 export HF_HUB_OFFLINE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup system run chat test lint typecheck validate index train eval-retrieval eval-nlu eval-nlu-pipeline bench bench-full clean
+.PHONY: help setup system run run-prod chat test lint typecheck validate index train eval-retrieval eval-nlu eval-nlu-pipeline bench bench-full clean
 
 PACKAGES := policybot actions knowledge index_builder eligibility bot privacy idp
 
@@ -14,11 +14,14 @@ help: ## list the targets
 setup: ## create or reuse .venv (Python 3.10.13, exact versions from requirements/lock.txt)
 	@bash scripts/setup.sh
 
-system: ## install the Debian packages the tests need (PostgreSQL, Chromium and a CJK font), if missing
+system: ## install the Debian packages the tests need (PostgreSQL, Chromium, a CJK font, nginx, Redis), if missing
 	@bash scripts/setup_system.sh
 
 run: setup ## build what is stale, start all three services, print where to chat; Ctrl-C stops them
 	@$(PY) -m policybot.cli run
+
+run-prod: setup system ## the production profile: nginx, 2 Rasa + 2 action servers, PostgreSQL, Redis (var/prod/)
+	@$(PY) -m policybot.cli run --production
 
 chat: ## chat in this terminal with the running assistant
 	@$(PY) -m policybot.cli chat

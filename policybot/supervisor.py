@@ -16,7 +16,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 from policybot import paths
 
@@ -27,17 +27,27 @@ class Service:
     argv: List[str]
     health_url: str
     extra_env: Dict[str, str] = field(default_factory=dict)
+    check: Optional[Callable[[], bool]] = None  # health of a service that speaks no HTTP (PostgreSQL, Redis)
     process: Optional[subprocess.Popen] = None
     log: Optional[Path] = None
+    env: Dict[str, str] = field(default_factory=dict)
+    restarts: int = 0
 
     def start(self, env: Dict[str, str]) -> None:
         paths.LOGS.mkdir(parents=True, exist_ok=True)
         self.log = paths.LOGS / f"{self.name}.log"
-        out = open(self.log, "w")  # noqa: SIM115 - the child owns it for its whole life
+        self.env = env
+        out = open(self.log, "a" if self.restarts else "w")  # noqa: SIM115 - the child owns it for its whole life
         self.process = subprocess.Popen(self.argv, cwd=paths.ROOT, env={**env, **self.extra_env}, stdout=out,
                                         stderr=subprocess.STDOUT, start_new_session=True)
 
+    def restart(self) -> None:
+        self.restarts += 1
+        self.start(self.env)
+
     def healthy(self) -> bool:
+        if self.check is not None:
+            return self.check()
         try:
             with urllib.request.urlopen(self.health_url, timeout=2) as resp:
                 return resp.status == 200
@@ -142,10 +152,53 @@ def prepare() -> Path:
     return ensure_model()
 
 
+MAX_RESTARTS = 5  # per service and run: a service that keeps crashing stops the whole stack
+
+
+def watch(services: Callable[[], List[Service]], stop: Callable[[], None], restart: bool = True) -> int:
+    """Wait for Ctrl-C; a service that stops unexpectedly is restarted (and said so), up to MAX_RESTARTS."""
+    stopping = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    before = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    code = 0
+    try:
+        while not stopping:
+            for service in services():
+                if service.process is None or service.process.poll() is None:
+                    continue
+                exit_code = service.process.returncode
+                if restart and service.restarts < MAX_RESTARTS:
+                    print(f"{service.name} stopped unexpectedly (exit {exit_code}); restarting it "
+                          f"({service.restarts + 1} of {MAX_RESTARTS}); see {service.log}", file=sys.stderr, flush=True)
+                    service.restart()
+                else:
+                    print(f"{service.name} stopped unexpectedly (exit {exit_code}) {service.restarts} times; "
+                          f"stopping everything; see {service.log}", file=sys.stderr, flush=True)
+                    stopping, code = True, 1
+            time.sleep(0.5)
+    finally:
+        print("stopping…", flush=True)
+        stop()
+        print("stopped.")
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+    return code
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="policybot run")
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--production", action="store_true",
+                        help="the production profile: PostgreSQL, Redis, nginx, 2 Rasa and 2 action servers")
     args = parser.parse_args(argv)
+    if args.production:
+        from policybot import production
+
+        return production.main()
     began = time.time()
     model = prepare()
     stack = Stack(model=model, host=args.host)
@@ -165,24 +218,4 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"  API docs:         {stack.url('eligibility')}/docs")
     print(f"  Rasa HTTP API:    token {stack.rasa_token} (this run only)")
     print(f"  logs:             {paths.LOGS}/   — Ctrl-C stops all four")
-    stopping = False
-
-    def _stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
-    try:
-        while not stopping:
-            for service in stack.services:
-                if service.process and service.process.poll() is not None:
-                    print(f"{service.name} stopped unexpectedly (exit {service.process.returncode}); see {service.log}",
-                          file=sys.stderr)
-                    stopping = True
-            time.sleep(0.5)
-    finally:
-        print("stopping…", flush=True)
-        stack.stop()
-        print("stopped.")
-    return 0
+    return watch(lambda: stack.services, stack.stop)
