@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from policybot import paths
-from policybot.supervisor import Service, Stack
+from policybot.supervisor import Service, Stack, start_and_wait
 
 NGINX = """worker_processes 1;
 pid {base}/nginx.pid;
@@ -261,29 +261,11 @@ class ProductionStack:
         self.build()
         env = self.environment()
         start = time.time()
-        self._start_all(self.infra, env, start, timeout)
+        start_and_wait(self.infra, env, start, timeout, self.stop)
         subprocess.run([sys.executable, "-m", "policybot.cli", "jobs"], cwd=paths.ROOT, env=env, check=True,
                        stdout=subprocess.DEVNULL)
-        self._start_all(self.services, env, start, timeout)
+        start_and_wait(self.services, env, start, timeout, self.stop)
         return time.time() - start
-
-    def _start_all(self, services: List[Service], env: Dict[str, str], start: float, timeout: float) -> None:
-        for service in services:
-            service.start(env)
-        waiting = list(services)
-        while waiting:
-            for service in list(waiting):
-                assert service.process is not None
-                if service.process.poll() is not None:
-                    self.stop()
-                    tail = service.log.read_text(errors="replace")[-3000:] if service.log else ""
-                    raise RuntimeError(f"{service.name} exited with {service.process.returncode}:\n{tail}")
-                if service.healthy():
-                    waiting.remove(service)
-            if time.time() - start > timeout:
-                self.stop()
-                raise TimeoutError(f"not healthy after {timeout:.0f} s: {[s.name for s in waiting]}")
-            time.sleep(0.5)
 
     def all_services(self) -> List[Service]:
         return self.infra + self.services

@@ -119,27 +119,33 @@ class Stack:
         # The nightly 免申即享 batch, run once before the service opens (idempotent; seeds an empty account).
         subprocess.run([sys.executable, "-m", "policybot.cli", "jobs"], cwd=paths.ROOT, env=env, check=True,
                        stdout=subprocess.DEVNULL)
-        for service in self.services:
-            service.start(env)
-        waiting = list(self.services)
-        while waiting:
-            for service in list(waiting):
-                assert service.process is not None
-                if service.process.poll() is not None:
-                    self.stop()
-                    tail = service.log.read_text(errors="replace")[-3000:] if service.log else ""
-                    raise RuntimeError(f"{service.name} exited with {service.process.returncode}:\n{tail}")
-                if service.healthy():
-                    waiting.remove(service)
-            if time.time() - start > timeout:
-                self.stop()
-                raise TimeoutError(f"not healthy after {timeout:.0f} s: {[s.name for s in waiting]}")
-            time.sleep(0.5)
+        start_and_wait(self.services, env, start, timeout, self.stop)
         return time.time() - start
 
     def stop(self) -> None:
         for service in reversed(self.services):
             service.stop()
+
+
+def start_and_wait(services: List[Service], env: Dict[str, str], start: float, timeout: float,
+                   stop: Callable[[], None]) -> None:
+    """Start ``services`` and wait until each is healthy; on a crash or the time-out, ``stop`` and raise."""
+    for service in services:
+        service.start(env)
+    waiting = list(services)
+    while waiting:
+        for service in list(waiting):
+            assert service.process is not None
+            if service.process.poll() is not None:
+                stop()
+                tail = service.log.read_text(errors="replace")[-3000:] if service.log else ""
+                raise RuntimeError(f"{service.name} exited with {service.process.returncode}:\n{tail}")
+            if service.healthy():
+                waiting.remove(service)
+        if time.time() - start > timeout:
+            stop()
+            raise TimeoutError(f"not healthy after {timeout:.0f} s: {[s.name for s in waiting]}")
+        time.sleep(0.5)
 
 
 def prepare() -> Path:
