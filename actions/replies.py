@@ -1,12 +1,20 @@
-"""How answers read in Chinese: the cited passage, the citation line, the quick-reply buttons."""
+"""How answers read in Chinese: the concise answer, the citation line, the whole passage, the quick replies.
+
+An answer shows the sentence or sentences of the best passage that answer the question
+(:func:`knowledge.concise.shown`), then the citation. When that is only part of the passage, the whole
+passage travels in the message's custom JSON (``passage``): the web chat shows it under “查看原文”. Channels
+that show text only (WeChat) get a line ``原文：<address>`` with the citation's source page instead.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Dict, List
 
+from knowledge.concise import shown
 from knowledge.types import Answer, Citation
 
 NOT_FOUND = "抱歉，我在现有政策里没有找到相关内容。您可以换个说法，或者说“转人工”由工作人员为您解答。"
+SOURCE_PREFIX = "原文："
 
 
 def citation_line(c: Citation) -> str:
@@ -22,15 +30,18 @@ def citation_payload(c: Citation) -> Dict[str, Any]:
 
 
 def answer_message(answer: Answer) -> Dict[str, Any]:
-    """The message for one answer: the FAQ answer verbatim when it matched, else the best passage."""
-    if answer.faq is not None:
-        body, cite = answer.faq.answer, answer.faq.citation
-    elif answer.hits:
-        body, cite = answer.hits[0].text, answer.hits[0].citation
-    else:
+    """The message for one answer: the FAQ answer verbatim when it matched, else the part of the best passage
+    that answers, with the whole passage behind it."""
+    found = shown(answer)
+    if found is None:
         return {"text": NOT_FOUND}
-    return {"text": f"{body}\n{citation_line(cite)}", "json_message": {"citations": [citation_payload(cite)]},
-            "buttons": follow_up_buttons()}
+    lines = [found.text, citation_line(found.citation)]
+    custom: Dict[str, Any] = {"citations": [citation_payload(found.citation)]}
+    if found.passage is not None:
+        custom["passage"] = found.passage
+        if found.citation.source_url:
+            lines.append(SOURCE_PREFIX + found.citation.source_url)
+    return {"text": "\n".join(lines), "json_message": custom, "buttons": follow_up_buttons()}
 
 
 def follow_up_buttons() -> List[Dict[str, str]]:

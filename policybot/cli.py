@@ -42,6 +42,10 @@ def _eval(argv: List[str]) -> int:
         from knowledge.evaluation import main as retrieval
 
         return retrieval(argv[1:])
+    if argv and argv[0] == "answers":
+        from knowledge.answer_eval import main as answers
+
+        return answers(argv[1:])
     if argv and argv[0] == "nlu":
         from policybot.eval_nlu import main as nlu
 
@@ -50,7 +54,7 @@ def _eval(argv: List[str]) -> int:
         from policybot.eval_nlu_pipeline import main as pipeline
 
         return pipeline(argv[1:])
-    print("usage: policybot eval {retrieval|nlu|nlu-pipeline} ...", file=sys.stderr)
+    print("usage: policybot eval {retrieval|answers|nlu|nlu-pipeline} ...", file=sys.stderr)
     return 2
 
 
@@ -87,7 +91,7 @@ COMMANDS: Dict[str, tuple[Callable[[List[str]], int], str]] = {
     "validate-knowledge": (_validate, "check every knowledge document against the schema"),
     "build-index": (_build_index, "build (incrementally) the search index from the corpus"),
     "train": (_train, "train the Rasa model if its data or config changed"),
-    "eval": (_eval, "evaluate retrieval or NLU"),
+    "eval": (_eval, "evaluate retrieval, displayed answers or NLU"),
     "grants": (lambda a: _eligibility(["grants", *a]), "免申即享: match all profiles and create grants"),
     "jobs": (lambda a: _eligibility(["jobs", *a]), "the daily jobs: 免申即享 grants, reminders, retention"),
     "reminders": (_reminders, "reminders run: subscription reminders and 免申即享 notices (SMS + chat), then send"),

@@ -193,23 +193,46 @@
     return String(text || "").split("\n").filter(function (line) { return !drop(line); }).join("\n").trim();
   }
 
+  var passageCount = 0;
+
+  // The concise answer; when it is part of a longer passage (custom.passage), “查看原文” unfolds the whole
+  // passage in place. The citation and the source-page line of the text are drawn as the card's foot.
   function answerCard(msg, custom) {
     var cite = custom.citations[0] || {};
-    var body = withoutLines(msg.text, function (line) { return /^依据：/.test(line); });
+    var body = withoutLines(msg.text, function (line) { return /^(依据|原文)：/.test(line); });
     var title = "《" + (cite.title || "") + "》" + (cite.article || "");
     var foot;
     if (webUrl(cite.source_url)) {
       foot = el("div", { className: "card-foot" }, [
         "依据：",
         el("a", { href: cite.source_url, target: "_blank", rel: "noopener noreferrer", className: "citation",
-                  "aria-label": "查看原文：" + title + "（在新窗口打开）", text: title }),
+                  "aria-label": "官方原文：" + title + "（在新窗口打开）", text: title }),
         el("br"), (cite.issuer || "") + (cite.source_date ? "，信息日期 " + cite.source_date : "")
       ]);
     } else {
       foot = el("div", { className: "card-foot" }, ["依据：" + title + "（" + (cite.issuer || "") +
         "；未找到官方原文，以主管部门最新通知为准）"]);
     }
-    return card("answer", null, [el("div", { className: "card-body" }, [richText(body)]), foot], "政策解答");
+    var parts = [el("div", { className: "card-body" }, [richText(body)])];
+    if (typeof custom.passage === "string" && custom.passage) parts.push(passageToggle(custom.passage, title));
+    parts.push(foot);
+    return card("answer", null, parts, "政策解答");
+  }
+
+  function passageToggle(passage, title) {
+    var id = "passage-" + (++passageCount);
+    var text = el("div", { className: "passage", id: id, hidden: true, role: "region",
+                           "aria-label": "原文段落：" + title }, [richText(passage)]);
+    var button = el("button", {
+      type: "button", className: "passage-toggle", "aria-expanded": "false", "aria-controls": id, text: "查看原文",
+      onclick: function () {
+        var open = button.getAttribute("aria-expanded") !== "true";
+        button.setAttribute("aria-expanded", open ? "true" : "false");
+        button.textContent = open ? "收起原文" : "查看原文";
+        text.hidden = !open;
+      }
+    });
+    return el("div", { className: "passage-box" }, [button, text]);
   }
 
   function policyBlock(item, open) {

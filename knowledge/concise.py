@@ -1,0 +1,463 @@
+"""Concise answers: the sentence or sentences of a passage that answer a question, extracted, never generated.
+
+Every character shown is a character of the passage, in the passage's order. A passage is read as
+**pieces**, cut after every clause mark (，：), semicolon, sentence end and paragraph break *outside*
+brackets and quotes (a comma or colon between two digits, 1,000 or 8:30, belongs to the number; a decimal
+point ends nothing), and **segments**, the sentences and semicolon-separated parts the pieces make up. So an
+answer is never cut inside a number, a bracket or a quotation.
+
+- The answer starts from the segment that holds most of the question: its character bigrams weighted by
+  their rarity inside the passage, a mild preference for shorter segments and, for a question asking for a
+  figure, for segments that have one. A heading, a label ending in a colon, a quoted question (问：…？) or a
+  line that only restates the question (a title, a signature) gives way to what follows it or to the next
+  best segment.
+- Clauses at the edges that only set the scene go: attribution (据介绍, 通知要求), purpose, what the question
+  already says. A condition the question did not state (对…的, 截至…, 自…起, …后) stays with what it governs,
+  and an exception that follows (但…, 除…外) stays too; steps of a procedure stay when the question asks how.
+- A list joined by semicolons is kept whole; a passage of at most ``CONDITIONS_WHOLE`` characters is shown
+  whole when the question asks for conditions or materials: never a selection of them.
+- A question for a figure (多少, 几, 何时, 电话…) gets the clause that holds it, with its conditions; when what
+  is left after the words the question repeats starts with the figure and keeps its unit, just that
+  ("哪天完工" → "2月18日前"), unless a negation or exemption would go with those words.
+- A bracket table (70至79周岁每月200元，80至89周岁每月300元…) is shown whole with its lead-in unless the question
+  pins one bracket (85岁): then that row after the lead-in. :func:`shown` also replaces an answer that is one
+  row of a table the question did not pin (an FAQ about 85岁 for "每月多少钱") by the whole table.
+- When unsure, more rather than a wrong fragment: a result that says nothing the question did not is
+  replaced by its whole segment(s); a passage where no segment holds ``UNSURE`` of the question, or of at most
+  ``SHORT_PASSAGE`` characters, is shown whole.
+
+The thresholds were tuned on one half of the NCP dev questions (``policybot eval answers --split tune``); the
+other half (``--split held-out``) is the untouched check. Pure functions, no model: about half a millisecond
+for a 300-character passage.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Set, Tuple
+
+from knowledge.textproc import char_bigrams, normalise, strip_question_words
+from knowledge.types import Answer, Citation, Hit
+
+SHORT_PASSAGE = 100  # characters: a passage this short is shown whole
+BUDGET = 200  # characters: the body under a heading is taken, sentence by sentence, while it fits
+
+OPEN = "（(《“‘「【[〔"
+CLOSE = "）)》”’」】]〕"
+SENT_END = "。！？!?"
+SEMI = "；;"
+CLAUSE = "，,：:"
+DIGITS = frozenset("0123456789０１２３４５６７８９")
+TRAILING = "，,：:；; "
+
+_CN = "一二三四五六七八九十"
+HEADING = re.compile(r"\s*(第[" + _CN + r"\d]+[章条节]|[" + _CN + r"]+[、是]|[（(][" + _CN + r"\d]+[)）]|\d{1,2}[、.．](?!\d))")
+ATTRIBUTION = re.compile(r"(据.{0,12}介绍|据了解|据悉|.{0,16}(表示|指出|强调|获悉|提醒|介绍|称|说|透露|了解到)|"
+                         r"(通知|意见|文件|措施|公告|方案)(要求|明确|指出|规定|提出|强调)|记者.{0,12}(获悉|了解到|注意到))$")
+# A clause that governs what follows: when, for whom, on what basis.
+QUALIFIER = re.compile(r"^(截至|截止|自|从|对|凡|如|若|除|因|受|在.{0,20}(期间|之前|之后|前|后|内|时)|经|按|依|根据)"
+                       r"|的$|(前|后|起|时|内|期间)$")
+EXCEPTION = re.compile(r"^(但|除|不含|不包括|且不)")
+FIGURE_QUESTION = re.compile(r"多少|几[个家所人天项条次批种类方%岁年月号]|几$|多长|多久|多大|多高|什么时候|何时|哪天|哪一天|"
+                             r"比例|金额|电话|热线|号码|日期")
+NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿两]+(个|家|所|项|条|次|批|种|类|方面|天|月|年|倍|万|亿)")
+# Questions that want an explanation or a yes/no: never answered by a bare figure.
+EXPLAIN = re.compile(r"如何|怎么|怎样|为什么|为何|是否|吗|能否|可否|有何|措施")
+PROCEDURE_QUESTION = re.compile(r"如何|怎么|怎样|怎么样|流程|步骤|程序|途径|渠道|方式")
+# A step of a procedure: kept before the clause that matched when the question asks how.
+STEP = re.compile(r"填写|登录|拨打|关注|提交|携带|扫码|下载|点击|预约|前往|上传|测量|到[^，,]{0,10}(办理|领取|申请|进行|测量)")
+CONDITIONS = re.compile(r"条件|资格|材料|哪些人|谁可以|谁能|符合什么")
+CONDITIONS_WHOLE = 240  # characters: a passage this short is shown whole when the question asks for conditions
+NEGATION = re.compile(r"[不未无非禁停免除没勿严]")
+LABEL = re.compile(r"^\s*答\s*[：:]\s*")
+
+# A row of a bracket table: a range or threshold of a number, then another number (the amount).
+_NUMERAL = r"\d+(?:\.\d+)?"
+RANGE = re.compile(r"(" + _NUMERAL + r")\s*(?:至|到|-|－|—|~|～)\s*(" + _NUMERAL + r")")
+THRESHOLD = re.compile(r"(" + _NUMERAL + r")[^\d，,；;]{0,4}?(以上|及以上|以下|及以下|以内|不满|未满|不足)")
+QUESTION_NUMBER = re.compile(r"(" + _NUMERAL + r")")
+
+RESTATED = 0.5  # share of a segment's bigrams found in the question: it restates the question
+THIN = 10  # ... and says fewer new bigrams than this: it gives way to the next segment
+FRESH = 3  # a clause with fewer new bigrams than this says nothing the question did not
+ANCHOR_RESTATED = 0.6  # the best clause goes when this much of it is the question and something follows
+SHOWN_FRESH = 4  # a result with fewer new bigrams than this is replaced by the whole segment(s)
+HEADING_CHARS = 30  # a numbered line this short is a heading: its body answers
+UNSURE = 0.1  # when no segment holds this share of the question, the passage is shown whole
+ALTERNATIVE = 0.6  # a thin best segment yields to another one scoring at least this share of it
+ALTERNATIVE_TO_A_LINE = 0.2  # ... or this share when it stands alone on its line (a title, a signature)
+LENGTH_PENALTY = 0.02  # per log character of a segment
+FIGURE_BONUS = 0.1  # a question for a figure prefers segments that have one
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What the assistant shows for an answer."""
+
+    text: str  # the answer: a curated FAQ answer verbatim, or the concise part of the best passage
+    citation: Citation
+    passage: Optional[str] = None  # the whole passage, when `text` is only part of it (查看原文)
+
+
+@dataclass(frozen=True)
+class Piece:
+    start: int
+    end: int
+    stop: str  # what ends it: "clause", "semi", "sent", "para" or "end"
+
+
+@dataclass(frozen=True)
+class Concise:
+    text: str  # what is shown: characters of the passage, in order
+    whole: bool  # the whole passage is shown (nothing more to see behind 查看原文)
+
+
+def pieces(text: str) -> List[Piece]:
+    """The passage cut after every clause mark, semicolon, sentence end and paragraph break outside
+    brackets and quotes; closing marks stay with the piece they close."""
+    out: List[Piece] = []
+    depth, start, i, n = 0, 0, 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in OPEN:
+            depth += 1
+        elif ch in CLOSE and depth:
+            depth -= 1
+        elif ch == "\n" or (ch in " \u3000" and i + 1 < n and (text[i + 1] in " \u3000" or HEADING.match(text, i + 1))):
+            j = i
+            while j < n and text[j].isspace():
+                j += 1
+            if text[start:i].strip():
+                out.append(Piece(start, i, "para"))
+            elif out:
+                out[-1] = Piece(out[-1].start, out[-1].end, "para")
+            start = i = j
+            depth = 0
+            continue
+        elif depth == 0 and (ch in SENT_END or ch in SEMI or ch in CLAUSE):
+            if ch in CLAUSE and 0 < i < n - 1 and text[i - 1] in DIGITS and text[i + 1] in DIGITS:
+                i += 1
+                continue
+            j = i + 1
+            while j < n and (text[j] in SENT_END or text[j] in CLOSE or text[j] in SEMI):
+                j += 1
+            marks = text[i:j]
+            kind = "sent" if any(c in SENT_END for c in marks) else "semi" if any(c in SEMI for c in marks) else "clause"
+            if text[start:j].strip():
+                out.append(Piece(start, j, kind))
+            start = i = j
+            continue
+        i += 1
+    if text[start:].strip():
+        out.append(Piece(start, n, "end"))
+    return out
+
+
+def segments(ps: Sequence[Piece]) -> List[Tuple[int, int]]:
+    """(first piece, end piece) of every sentence or semicolon-separated part."""
+    out, first = [], 0
+    for k, p in enumerate(ps):
+        if p.stop != "clause":
+            out.append((first, k + 1))
+            first = k + 1
+    if first < len(ps):
+        out.append((first, len(ps)))
+    return out
+
+
+def grams(text: str) -> Set[str]:
+    return set(char_bigrams(normalise(text)))
+
+
+def _bare(text: str) -> str:
+    return text.strip().rstrip("，,：:；;。！？!? ")
+
+
+# ---- bracket tables -----------------------------------------------------------------------------------------
+
+def _bracket(text: str) -> Optional[Tuple[float, float]]:
+    """The range of the first number of a table row ("80至89周岁每月300元" → 80..89), when it has another
+    number after it (the amount)."""
+    m = RANGE.search(text)
+    if m and NUMBER.search(text[m.end():]):
+        return float(m.group(1)), float(m.group(2))
+    m = THRESHOLD.search(text)
+    if m and NUMBER.search(text[m.end():]):
+        value = float(m.group(1))
+        return (value, math.inf) if "上" in m.group(2) else (-math.inf, value)
+    return None
+
+
+def tables(text: str, ps: Sequence[Piece]) -> List[Tuple[int, int]]:
+    """(first piece, end piece) of every run of two or more consecutive table rows."""
+    out: List[Tuple[int, int]] = []
+    k = 0
+    while k < len(ps):
+        j = k
+        while j < len(ps) and _bracket(text[ps[j].start:ps[j].end]) is not None and (j == k or ps[j - 1].stop in ("clause", "semi")):
+            j += 1
+        if j - k >= 2:
+            out.append((k, j))
+            k = j
+        else:
+            k += 1
+    return out
+
+
+def pinned_row(question: str, text: str, ps: Sequence[Piece], table: Tuple[int, int]) -> Optional[int]:
+    """The one row of the table whose bracket holds a number the question gives (85岁 → 80至89周岁)."""
+    numbers = [float(m.group(1)) for m in QUESTION_NUMBER.finditer(normalise(question))]
+    rows = []
+    for k in range(*table):
+        low, high = _bracket(text[ps[k].start:ps[k].end]) or (math.nan, math.nan)
+        if any(low <= x <= high for x in numbers):
+            rows.append(k)
+    return rows[0] if len(rows) == 1 else None
+
+
+# ---- the answer ---------------------------------------------------------------------------------------------
+
+class _Reading:
+    """One passage read against one question."""
+
+    def __init__(self, question: str, text: str):
+        self.question, self.text = question, text
+        self.ps = pieces(text)
+        self.segs = segments(self.ps)
+        self.q = grams(strip_question_words(normalise(question)))
+        self.piece_text = [text[p.start:p.end].strip() for p in self.ps]
+        self.piece_grams = [grams(t) for t in self.piece_text]
+        self.seg_text = [self.span(a, b) for a, b in self.segs]
+        self.seg_grams = [set().union(*self.piece_grams[a:b]) for a, b in self.segs]
+        df: Dict[str, int] = {}
+        for g in self.seg_grams:
+            for x in g & self.q:
+                df[x] = df.get(x, 0) + 1
+        self.weight = {x: math.log(1 + len(self.segs) / df.get(x, 1)) for x in self.q}
+        self.total = sum(self.weight.values()) or 1.0
+        self.figure_question = FIGURE_QUESTION.search(question) is not None
+        self.how = PROCEDURE_QUESTION.search(question) is not None
+        self.tables = tables(text, self.ps)
+
+    def span(self, a: int, b: int) -> str:
+        return self.text[self.ps[a].start:self.ps[b - 1].end].strip()
+
+    def coverage(self, g: Set[str]) -> float:
+        return sum(self.weight[x] for x in g & self.q) / self.total
+
+    def fresh(self, k: int) -> int:
+        return len(self.piece_grams[k] - self.q)
+
+    def restated(self, g: Set[str]) -> float:
+        return len(g & self.q) / len(g) if g else 1.0
+
+    def figure(self, k: int) -> bool:
+        return NUMBER.search(self.piece_text[k]) is not None
+
+    def qualifier(self, k: int) -> bool:
+        return QUALIFIER.search(_bare(self.piece_text[k])) is not None
+
+    def scores(self) -> List[float]:
+        bonus = FIGURE_BONUS if self.figure_question else 0.0
+        return [self.coverage(g) - LENGTH_PENALTY * math.log(1 + len(t)) + (bonus if NUMBER.search(t) else 0.0)
+                for g, t in zip(self.seg_grams, self.seg_text)]
+
+    def thin(self, s: int) -> bool:
+        """The segment restates the question and adds next to nothing (a title, a signature, a lead-in)."""
+        return (self.restated(self.seg_grams[s]) >= RESTATED and len(self.seg_grams[s] - self.q) < THIN
+                and not (self.figure_question and NUMBER.search(self.seg_text[s])))
+
+    def choose(self) -> Tuple[int, int, bool]:
+        """(first segment, last segment, whether the first is the one that matched)."""
+        score = self.scores()
+        s = max(range(len(self.segs)), key=lambda k: (score[k], -k))
+        t = self.seg_text[s]
+        marker = HEADING.match(t)
+        heading = (marker is not None and len(t) <= HEADING_CHARS and self.segs[s][1] - self.segs[s][0] == 1
+                   and len(self.seg_grams[s] - self.q) < THIN
+                   and not (self.figure_question and NUMBER.search(t[marker.end():])))
+        leads_on = heading or t.endswith(("？", "?", "：", ":"))
+        thin = self.thin(s)
+        if thin and not leads_on:
+            others = [k for k in range(len(self.segs)) if k != s and k != s + 1 and not self.thin(k)]
+            if others:
+                k = max(others, key=lambda k: (score[k], -k))
+                a, b = self.segs[s]
+                alone = self.ps[b - 1].stop in ("para", "end") and (a == 0 or self.ps[a - 1].stop == "para")
+                if score[k] >= (ALTERNATIVE_TO_A_LINE if alone else ALTERNATIVE) * score[s]:
+                    return k, k, True
+        if not (leads_on or thin) or s + 1 >= len(self.segs):
+            return s, s, True
+        first = last = s + 1
+        while (leads_on and last + 1 < len(self.segs) and HEADING.match(self.seg_text[last + 1]) is None
+               and len(self.span(self.segs[first][0], self.segs[last + 1][1])) <= BUDGET):
+            last += 1  # the body under a heading
+        return first, last, False
+
+    def trim(self, a: int, b: int, matched: bool) -> Tuple[int, int]:
+        """The pieces of a..b that answer: scene-setting and restated clauses go, conditions stay."""
+        cov = [self.coverage(self.piece_grams[k]) for k in range(a, b)]
+        best = a + max(range(b - a), key=lambda i: (cov[i], -i)) if matched else a
+        if self.figure_question and matched:
+            figures = [k for k in range(a, b) if self.figure(k)]
+            if figures:
+                k = min(figures, key=lambda i: (self.qualifier(i), abs(i - best), -cov[i - a]))
+                lead = k
+                while lead > a and self.qualifier(lead - 1) and self.fresh(lead - 1) >= FRESH:
+                    lead -= 1
+                return lead, k + 1
+        # only clauses at the edges go: every sentence or list item chosen keeps at least its last clause
+        first_end = next(e for s, e in self.segs if s <= a < e)
+        last_start = next(s for s, e in self.segs if s <= b - 1 < e)
+        lead = a
+        while lead < min(best, first_end - 1) and lead + 1 < b:
+            t = _bare(self.piece_text[lead])
+            if ATTRIBUTION.search(t) or self.fresh(lead) < FRESH or not (self.qualifier(lead) or (self.how and STEP.search(t))):
+                lead += 1
+            else:
+                break
+        if (lead == best and lead + 1 < b and not (self.figure_question and self.figure(lead))
+                and (self.fresh(lead) < FRESH or self.restated(self.piece_grams[lead]) >= ANCHOR_RESTATED)):
+            lead += 1  # the best clause only restates the question: the answer is what follows
+        tail = b
+        while tail - 1 > max(lead, best, last_start) and self.fresh(tail - 1) < FRESH:
+            tail -= 1
+        return lead, tail
+
+    def whole_list(self, first: int, last: int) -> Tuple[int, int]:
+        """Widen to every item of a list the segments belong to (parts of one sentence joined by ；)."""
+        while first > 0 and self.ps[self.segs[first - 1][1] - 1].stop == "semi":
+            first -= 1
+        while last + 1 < len(self.segs) and self.ps[self.segs[last][1] - 1].stop == "semi":
+            last += 1
+        return first, last
+
+    def keep_whole(self, a: int, b: int) -> Tuple[int, int]:
+        """Widen a..b so that no condition, exception or table row is cut."""
+        while a > 0 and self.ps[a - 1].stop == "clause" and self.qualifier(a - 1) and self.fresh(a - 1) >= FRESH:
+            a -= 1
+        while b < len(self.ps) and self.ps[b - 1].stop == "clause" and (
+                EXCEPTION.match(self.piece_text[b]) or self.qualifier(b - 1)):
+            b += 1  # an exception that follows, or what a condition at the end governs
+        for t0, t1 in self.tables:
+            if a < t1 and t0 < b:
+                a, b = min(a, self.lead_in(t0)), max(b, t1)
+        return a, b
+
+    def lead_in(self, table_start: int) -> int:
+        """The table's first piece, or the clause introducing it ("高龄老人津贴按月发放：") when there is one."""
+        k = table_start - 1
+        if k >= 0 and self.ps[k].stop == "clause" and self.piece_text[k].endswith(("：", ":")):
+            return k
+        return table_start
+
+    def answer(self) -> str:
+        first, last, matched = self.choose()
+        if not self.figure_question:
+            first, last = self.whole_list(first, last)
+        a, b = self.segs[first][0], self.segs[last][1]
+        for t0, t1 in self.tables:
+            if a < t1 and t0 < b:
+                row = pinned_row(self.question, self.text, self.ps, (t0, t1))
+                if row is not None:
+                    return self.with_lead_in(t0, row)
+        a, b = self.keep_whole(*self.trim(a, b, matched))
+        shown = self.span(a, b)
+        if len(grams(shown) - self.q) < SHOWN_FRESH:  # says nothing new: the whole segment(s) instead
+            shown = self.span(self.segs[first][0], self.segs[min(last + 1, len(self.segs) - 1)][1])
+        elif b - a == 1 and self.figure_question and not EXPLAIN.search(self.question):
+            shown = figure_only(shown, self.question)
+        return LABEL.sub("", shown).rstrip(TRAILING)
+
+    def with_lead_in(self, table_start: int, row: int) -> str:
+        """The pinned row, after the table's lead-in when the clause before the table introduces it
+        ("高龄老人津贴按月发放：")."""
+        row_text = self.piece_text[row].rstrip(TRAILING)
+        k = self.lead_in(table_start)
+        return self.piece_text[k] + row_text if k < table_start else row_text
+
+
+def restated_mask(text: str, question: str) -> List[bool]:
+    """Per character of text: part of a character pair the question also has."""
+    qn = normalise(question)
+    pairs = {qn[k:k + 2] for k in range(len(qn) - 1)}
+    chars = [normalise(c) or c for c in text]
+    out = [False] * len(text)
+    for k in range(len(text) - 1):
+        if chars[k] + chars[k + 1] in pairs:
+            out[k] = out[k + 1] = True
+    return out
+
+
+def figure_only(shown: str, question: str) -> str:
+    """For a question asking for a figure: the clause without the words that only repeat the question, when
+    what is left starts with the figure and keeps its unit ("医院将于2月18日前完工投入使用" asked "哪天完工投入
+    使用" → "2月18日前"). Left as it is when a negation or exemption would go (不得, 免征…)."""
+    mask = restated_mask(shown, question)
+    n = len(shown)
+    i = 0
+    while i < n and (mask[i] or shown[i] in TRAILING):
+        i += 1
+    j = n
+    while j > i and (mask[j - 1] or shown[j - 1] in TRAILING + "。"):
+        j -= 1
+    core = shown[i:j].rstrip(TRAILING)
+    if (i == 0 or len(core) < 2 or core[-1] in DIGITS or shown[i - 1] in DIGITS or HEADING.match(core)
+            or not re.match(r"(约|近|超过|逾|共)?[0-9０-９一二三四五六七八九十两]", core) or NEGATION.search(shown[:i])
+            or NEGATION.search(shown[j:])):
+        return shown
+    return core
+
+
+def concise(question: str, passage: str) -> Concise:
+    """The sentence or sentences of `passage` that answer `question` (the whole passage when it is short)."""
+    text = passage.strip()
+    if len(text) <= SHORT_PASSAGE or not question.strip():
+        return Concise(text, True)
+    reading = _Reading(question, passage)
+    if not reading.ps:
+        return Concise(text, True)
+    if max(reading.coverage(g) for g in reading.seg_grams) < UNSURE:
+        return Concise(text, True)
+    if len(text) <= CONDITIONS_WHOLE and CONDITIONS.search(question):
+        return Concise(text, True)  # every condition or document asked for, never a selection
+    shown = reading.answer().strip()
+    return Concise(shown, shown == text.rstrip(TRAILING)) if shown else Concise(text, True)
+
+
+def bracket_rows(text: str) -> int:
+    """How many table rows (a bracket with its amount) the text has."""
+    return sum(1 for p in pieces(text) if _bracket(text[p.start:p.end]) is not None)
+
+
+def _whole_table(answer: Answer, doc_id: str, text: str) -> Optional[Hit]:
+    """When the answer found is one row of a bracket table the question did not pin (an FAQ about 85岁 for
+    “高龄津贴每月多少钱”), the hit of the same document that holds the whole table."""
+    if QUESTION_NUMBER.search(normalise(answer.query)) or bracket_rows(text) != 1:
+        return None
+    for hit in answer.hits:
+        if hit.doc_id == doc_id and any(t1 - t0 >= 2 for t0, t1 in tables(hit.text, pieces(hit.text))):
+            return hit
+    return None
+
+
+def shown(answer: Answer) -> Optional[Shown]:
+    """What the chat shows for a search answer: the curated FAQ answer verbatim when one matched, else the
+    concise part of the best passage (with the whole passage behind it); None when nothing was found.
+    An answer that is one row of a table the question did not pin gives way to the whole table.
+    The question read is the one searched (a follow-up carries its document's title)."""
+    if answer.faq is not None:
+        table = _whole_table(answer, answer.faq.doc_id, answer.faq.answer)
+        if table is None:
+            return Shown(answer.faq.answer, answer.faq.citation)
+        hit: Optional[Hit] = table
+    else:
+        hit = answer.hits[0] if answer.hits else None
+        if hit is not None:
+            hit = _whole_table(answer, hit.doc_id, hit.text) or hit
+    if hit is None:
+        return None
+    part = concise(answer.query, hit.text)
+    return Shown(part.text, hit.citation, None if part.whole else hit.text.strip())
