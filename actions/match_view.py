@@ -10,6 +10,8 @@ STATUS_WORDS = {"eligible": "符合条件", "not_eligible": "暂不符合", "nee
 
 
 def results(match: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The results with their conditions: every policy in the full view; in the compact view (what a
+    conversation turn asks for) the few shown as cards, or every policy of a match restricted to some."""
     return list(match.get("results") or [])
 
 
@@ -18,8 +20,21 @@ def next_question(match: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     return q if q and q.get("field") else None
 
 
-def by_status(match: Dict[str, Any], status: str) -> List[Dict[str, Any]]:
+def detailed(match: Dict[str, Any], status: str) -> List[Dict[str, Any]]:
+    """The results of one status that carry their conditions."""
     return [r for r in results(match) if r.get("status") == status]
+
+
+def by_status(match: Dict[str, Any], status: str) -> List[Dict[str, Any]]:
+    """Every policy of one status; the compact view lists every eligible one in brief."""
+    if status == "eligible" and "eligible" in match:
+        return list(match.get("eligible") or [])
+    return detailed(match, status)
+
+
+def count(match: Dict[str, Any], status: str) -> int:
+    summary = match.get("summary") or {}
+    return int(summary[status]) if isinstance(summary.get(status), int) else len(by_status(match, status))
 
 
 def benefit_text(result: Dict[str, Any]) -> str:
@@ -69,7 +84,7 @@ def full_list_text(match: Dict[str, Any]) -> str:
 
 def summary_text(match: Dict[str, Any], limit: int = SHOWN) -> str:
     eligible = by_status(match, "eligible")
-    pending = by_status(match, "needs_information")
+    pending = count(match, "needs_information")
     if not eligible and not pending:
         return "根据目前的信息，暂时没有找到您能申请的政策。信息有变化时告诉我，我再帮您查。"
     lines = []
@@ -80,7 +95,7 @@ def summary_text(match: Dict[str, Any], limit: int = SHOWN) -> str:
         if len(eligible) > limit:
             lines.append(f"……另有 {len(eligible) - limit} 项，可以说“查看全部”。")
     if pending:
-        lines.append(f"另有 {len(pending)} 项还需补充信息才能判断。")
+        lines.append(f"另有 {pending} 项还需补充信息才能判断。")
     return "\n".join(lines)
 
 
@@ -102,8 +117,8 @@ def card_item(result: Dict[str, Any]) -> Dict[str, Any]:
 
 def card_items(match: Dict[str, Any], limit: int = SHOWN) -> List[Dict[str, Any]]:
     """The eligible policies (largest benefit first), then those that still need information."""
-    eligible = sorted(by_status(match, "eligible"), key=amount, reverse=True)[:limit]
-    pending = sorted(by_status(match, "needs_information"), key=amount, reverse=True)[:3]
+    eligible = sorted(detailed(match, "eligible"), key=amount, reverse=True)[:limit]
+    pending = sorted(detailed(match, "needs_information"), key=amount, reverse=True)[:3]
     return [card_item(r) for r in eligible + pending]
 
 

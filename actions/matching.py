@@ -3,11 +3,15 @@ time, then show what the user qualifies for (or walk one policy's conditions).""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+import json
+import time
+from collections import OrderedDict
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
 from actions import conversation, match_view
@@ -21,12 +25,62 @@ from bot.identity_text import one_time_code
 
 ANSWER_INTENTS = {"inform", "affirm", "deny", None}
 
+# One POST /match per turn. The form's validation matches once, on the facts with the user's answer; the
+# question it then asks (action_ask_pending_answer) or the matches it then shows (action_show_matches) are
+# the same match, in the same turn. It is kept here, in this process, between those actions only: keyed by
+# the conversation, the user message being answered and every fact the match depends on (bound or not,
+# the declared fields, the scope, the category), taken by the action that says it, and gone after
+# TURN_MATCH_SECONDS whatever happens. A later turn never sees it; a miss only costs one more call.
+TURN_MATCH_SECONDS = 30.0
+TURN_MATCH_ENTRIES = 64
+_turn_matches: OrderedDict[str, Tuple[float, Dict[str, Any]]] = OrderedDict()
 
-async def current_match(tracker: Tracker) -> Dict[str, Any]:
+
+def _turn_key(tracker: Tracker) -> Optional[str]:
+    """This turn's match key; None when the user message has no timestamp (nothing is kept)."""
+    stamp = next((e.get("timestamp") for e in reversed(tracker.events) if e.get("event") == "user"), None)
+    if stamp is None:
+        return None
+    facts = [tracker.sender_id, stamp, bool(tracker.get_slot("profile_id")), tracker.get_slot("declared_fields") or {},
+             tracker.get_slot("match_scope"), tracker.get_slot("category")]
+    return json.dumps(facts, sort_keys=True, ensure_ascii=False, default=str)
+
+
+async def current_match(tracker: Tracker, last_use: bool = False) -> Dict[str, Any]:
+    """The match for this turn's facts (compact view): this turn's own when the form already asked for it,
+    else one POST /match. ``last_use``: the action that says it; nothing is kept after it."""
+    key = _turn_key(tracker)
+    now = time.monotonic()
+    for old in [k for k, (at, _) in _turn_matches.items() if now - at > TURN_MATCH_SECONDS]:
+        del _turn_matches[old]
+    if key is not None and key in _turn_matches:
+        _, found = _turn_matches.pop(key) if last_use else _turn_matches[key]
+        return found
     scope = tracker.get_slot("match_scope")
-    return await eligibility.match(
+    found = await eligibility.match(
         tracker.sender_id, bool(tracker.get_slot("profile_id")), tracker.get_slot("declared_fields") or {},
-        policy_ids=[scope] if scope else None, category=tracker.get_slot("category"))
+        policy_ids=[scope] if scope else None, category=tracker.get_slot("category"), shown=match_view.SHOWN)
+    if key is not None and not last_use:
+        _turn_matches[key] = (now, found)
+        while len(_turn_matches) > TURN_MATCH_ENTRIES:
+            _turn_matches.popitem(last=False)
+    return found
+
+
+def _on_the_users_message(tracker: Tracker) -> bool:
+    """The form runs on the user's message itself (not activated, nor resumed after another action). Rasa
+    then rejects the form unless the message filled a slot, and gives the message to the other policies."""
+    skipped_this_run = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            return True
+        if kind == "action":
+            if event.get("name") == "matching_form" and not skipped_this_run:
+                skipped_this_run = True  # the execution Rasa adds to the tracker it sends for validation
+                continue
+            return False
+    return False
 
 
 class ActionStartMatching(Action):
@@ -56,7 +110,7 @@ class ActionAskPendingAnswer(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         try:
-            match = await current_match(tracker)
+            match = await current_match(tracker, last_use=True)
         except EligibilityError as exc:
             dispatcher.utter_message(text=exc.message)
             return []
@@ -71,6 +125,27 @@ class ActionAskPendingAnswer(Action):
 class ValidateMatchingForm(FormValidationAction):
     def name(self) -> str:
         return "validate_matching_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        """Read and check the answer, then match once, on the facts that include it. (rasa_sdk's own run
+        asks required_slots three times a turn, twice before the answer is taken; each is a match.)"""
+        extracted = await self.extract_pending_answer(dispatcher, tracker, domain)
+        tracker.add_slots([SlotSet(name, value) for name, value in extracted.items()])
+        candidates = tracker.slots_to_validate()
+        events: List[EventType] = []
+        if "pending_answer" in candidates:
+            validated = await self.validate_pending_answer(candidates["pending_answer"], dispatcher, tracker, domain)
+            events = [SlotSet(name, value) for name, value in {"pending_answer": None, **validated}.items()]
+            tracker.add_slots(events)
+        elif _on_the_users_message(tracker):
+            # Not an answer: Rasa rejects the form whatever it would ask next; the message goes to the
+            # other policies (a question, the calendar...) and the form asks when it resumes.
+            return []
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        ask = "pending_answer" in required and tracker.slots.get("pending_answer") is None
+        events.append(SlotSet(REQUESTED_SLOT, "pending_answer" if ask else None))
+        return events
 
     async def required_slots(self, domain_slots: List[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[str]:
@@ -157,7 +232,7 @@ class ActionShowMatches(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[EventType]:
         try:
-            match = await current_match(tracker)
+            match = await current_match(tracker, last_use=True)
         except EligibilityError as exc:
             dispatcher.utter_message(text=exc.message)
             return []
@@ -203,7 +278,7 @@ class ActionShowAllMatches(Action):
         try:
             match = await eligibility.match(tracker.sender_id, bool(tracker.get_slot("profile_id")),
                                             tracker.get_slot("declared_fields") or {},
-                                            category=tracker.get_slot("category"))
+                                            category=tracker.get_slot("category"), shown=0)
         except EligibilityError as exc:
             dispatcher.utter_message(text=exc.message)
             return []

@@ -34,6 +34,10 @@ class MatchRequest(Body):
     handling: Optional[Literal["免申即享", "秒批", "常规申报"]] = None
     window_open: bool = Field(False, description="只看当前未截止的（申报期开放或未公布申报期）")
     policy_ids: Optional[List[str]] = Field(None, max_items=200, description="只匹配这些政策（例如逐条核对一项政策的条件）")
+    view: Literal["full", "compact"] = Field(
+        "full", description="full：每项政策及其逐条条件；compact（对话用）：统计、下一个问题、全部符合条件的政策摘要，"
+                            "以及展示为卡片的几项（前 shown 项符合的、3 项需补充信息的）的逐条条件；指定 policy_ids 时含其全部条件")
+    shown: int = Field(5, ge=0, le=50, description="compact：附逐条条件的符合条件政策数（按金额从高到低）")
 
     _fields = validator("fields", allow_reuse=True)(_check_fields)
 

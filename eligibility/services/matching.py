@@ -151,3 +151,31 @@ def match(policies: PolicySet, values: Mapping[str, Any], filters: Filters, toda
         r.pop("_missing")
     counts = {s: sum(1 for r in results if r["status"] == s) for s in order}
     return {"summary": counts, "results": results, "next_question": question}
+
+
+def amount_wan(result: Mapping[str, Any]) -> float:
+    """The benefit in 万元 by which results are shown: the estimate, else the stated maximum; 0 when unknown."""
+    benefit = result.get("benefit") or {}
+    value = benefit.get("estimate_wan") or benefit.get("max_amount_wan") or 0
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
+
+
+BRIEF_KEYS = ("policy_id", "title", "category", "audience", "handling", "status", "status_label", "benefit", "window")
+COMPACT_PENDING = 3  # policies that still need information, shown with their conditions (cards)
+
+
+def compact(answer: Dict[str, Any], shown: int, every_detail: bool = False) -> Dict[str, Any]:
+    """What a conversation turn needs of a match, instead of every policy with its checklist: the counts,
+    the next question, every eligible policy in brief (title, handling, benefit: largest first) and the
+    conditions of the few shown as cards (the first ``shown`` eligible, then up to 3 that still need
+    information, largest benefit first), or of every policy when ``every_detail`` (a match the caller
+    restricted to named policies, e.g. one policy's checklist)."""
+    results: List[Dict[str, Any]] = answer["results"]
+    eligible = sorted((r for r in results if r["status"] == "eligible"), key=amount_wan, reverse=True)
+    if every_detail:
+        details = results
+    else:
+        pending = sorted((r for r in results if r["status"] == "needs_information"), key=amount_wan, reverse=True)
+        details = eligible[:shown] + pending[:COMPACT_PENDING]
+    return {"view": "compact", "summary": answer["summary"], "next_question": answer["next_question"],
+            "eligible": [{k: r.get(k) for k in BRIEF_KEYS} for r in eligible], "results": details}

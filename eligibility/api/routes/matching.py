@@ -13,14 +13,15 @@ from eligibility.auth.principal import Principal
 from eligibility.context import Context
 from eligibility.errors import not_found
 from eligibility.profiles.store import derive
-from eligibility.services.matching import Filters, match
+from eligibility.services.matching import Filters, compact, match
 from eligibility.services.profiles import checked_fields, display_id, get_profile
 
 router = APIRouter()
 
 
 @router.post("/match", tags=["matching"],
-             summary="按临时画像（任何人）或数据账户（须登录：本人，或对话已绑定的主体 me）匹配全部政策")
+             summary="按临时画像（任何人）或数据账户（须登录：本人，或对话已绑定的主体 me）匹配全部政策；"
+                     "view=compact 只回对话所需（下一个问题、符合条件的政策摘要、卡片的条件）")
 def post_match(body: MatchRequest, ctx: Context = Depends(context),
                p: Optional[Principal] = Depends(optional_principal)) -> Dict[str, Any]:
     ps = ctx.policies
@@ -44,4 +45,7 @@ def post_match(body: MatchRequest, ctx: Context = Depends(context),
             raise not_found("政策", unknown[0], "policy_not_found")
     filters = Filters(audience=audience, category=body.category, window_open=body.window_open, handling=body.handling,
                       policy_ids=tuple(body.policy_ids) if body.policy_ids else None)
-    return {"subject": subject, "ruleset_version": ps.version, **match(ps, values, filters, ctx.today())}
+    answer = match(ps, values, filters, ctx.today())
+    if body.view == "compact":  # a conversation turn: what it says, not every policy's checklist
+        answer = compact(answer, body.shown, every_detail=bool(body.policy_ids))
+    return {"subject": subject, "ruleset_version": ps.version, **answer}
