@@ -18,10 +18,7 @@ SOURCE_PREFIX = "原文："
 
 
 def citation_line(c: Citation) -> str:
-    article = f"{c.article}" if c.article else ""
-    if not c.source_url:  # no source page was found for the facts: never dressed up as an official one
-        return f"依据：《{c.title}》{article}（{c.issuer}；未找到官方原文，以主管部门最新通知为准）"
-    return f"依据：《{c.title}》{article}（{c.issuer}，信息日期 {c.source_date}）"
+    return c.line()
 
 
 def citation_payload(c: Citation) -> Dict[str, Any]:

@@ -8,6 +8,10 @@ from typing import Any, Mapping, Optional, Tuple, Union
 FILTER_FIELDS = ("audience", "category", "issuer", "mode", "kind", "doc_ids")
 
 
+NO_SOURCE = "未找到官方原文，以主管部门最新通知为准"
+UNDATED = ("", "未标注", "未知")  # how the corpus says a source gives no date
+
+
 @dataclass(frozen=True)
 class Citation:
     doc_id: str
@@ -16,6 +20,18 @@ class Citation:
     article: str
     source_url: str
     source_date: str
+
+    def __post_init__(self) -> None:
+        if (self.source_date or "").strip() in UNDATED:  # a citation without a date says nothing about the date
+            object.__setattr__(self, "source_date", "")
+
+    def line(self, with_url: bool = False) -> str:
+        """依据：《title》article（issuer，信息日期 …）: the one way an answer names its source."""
+        where = f"《{self.title}》{self.article or ''}"
+        if not self.source_url:  # no source page was found for the facts: never dressed up as an official one
+            return f"依据：{where}（{self.issuer}；{NO_SOURCE}）"
+        when = f"，信息日期 {self.source_date}" if self.source_date else ""
+        return f"依据：{where}（{self.issuer}{when}）" + (f" {self.source_url}" if with_url else "")
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ ANSWERS = 5  # suggestions shown, one per document
 SEARCH_DEPTH = 30  # passages searched to find that many distinct documents
 KIND_LABEL = {"enterprise": "企业", "citizen": "个人"}
 WINDOW_LABEL = {"open": "申报中", "closed": "当前不在申报期", "unknown": "申报时间以主管部门通知为准"}
-NO_SOURCE = "未找到官方原文，以主管部门最新通知为准"
 UNLISTED = "政策条件未完整列出，请以主管部门通知为准"
 FAQ_CHUNK = re.compile(r"^问：(?P<q>.+?)\s*答：(?P<a>.+)$", re.S)  # how index_builder writes a FAQ entry as a passage
 CITED = re.compile(r"依据：《(?P<title>[^》]+)》")  # the citation line of the assistant's answers
@@ -59,11 +58,8 @@ def policy_brief(policy: Policy) -> Dict[str, Any]:
 
 
 def _citation(c: Citation) -> Dict[str, Any]:
-    where = f"《{c.title}》" + (c.article if c.article and c.article != "概述" else "")
-    when = f"，信息日期 {c.source_date}" if c.source_date else ""
-    text = f"依据：{where}（{c.issuer}{when}）" + (f" {c.source_url}" if c.source_url else f"（{NO_SOURCE}）")
     return {"issuer": c.issuer, "date": c.source_date or None, "url": c.source_url or None, "article": c.article,
-            "text": text}
+            "text": c.line(with_url=True)}  # the bot's citation line, with the link an operator can read out
 
 
 def _suggestion(ctx: Context, kind: str, text: str, citation: Citation, score: float) -> Dict[str, Any]:
