@@ -4,7 +4,7 @@ PY := .venv/bin/python
 export HF_HUB_OFFLINE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup system run run-prod chat test lint typecheck validate index train eval-retrieval eval-nlu eval-nlu-pipeline bench bench-full clean
+.PHONY: help setup system run run-prod chat test lint typecheck validate index train eval-retrieval eval-answers eval-nlu eval-nlu-pipeline bench bench-full clean
 
 PACKAGES := policybot actions knowledge index_builder eligibility bot privacy idp
 
@@ -51,6 +51,10 @@ train: setup ## train the Rasa model if its inputs changed
 eval-retrieval: setup ## retrieval figures on the shared ncp_policies dev set and on eval/questions.jsonl
 	@$(PY) -m policybot.cli eval retrieval --corpus ../shared/data/ncp_policies/corpus.jsonl --queries ../shared/data/ncp_policies/queries_dev.jsonl --json
 	@$(PY) -m policybot.cli eval retrieval --corpus knowledge/corpus --queries eval/questions.jsonl --json
+
+eval-answers: setup ## ROUGE-L of the displayed (concise) answers on ncp dev: the tuned half and the held-out half
+	@$(PY) -m policybot.cli eval answers --corpus ../shared/data/ncp_policies/corpus.jsonl --queries ../shared/data/ncp_policies/queries_dev.jsonl --split tune --json
+	@$(PY) -m policybot.cli eval answers --corpus ../shared/data/ncp_policies/corpus.jsonl --queries ../shared/data/ncp_policies/queries_dev.jsonl --split held-out --json
 
 eval-nlu: setup ## intent/entity figures of the trained model: held-out split, blind set, fresh (dev) set
 	@$(PY) -m policybot.cli eval nlu --data eval/nlu --json
