@@ -1,19 +1,21 @@
-"""The knowledge search, loaded once per process from the index built by index_builder."""
+"""The knowledge search, loaded from the index built by index_builder: once per process, and again after a
+rebuild (``load_knowledge_base`` keys its cache on the index manifest's modification time)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Optional
 
+from actions.metrics import retrieval
 from actions.settings import get_settings
 from knowledge.base import KnowledgeBase, load_knowledge_base
 from knowledge.types import Answer
 
 
-@lru_cache(maxsize=1)
 def knowledge_base() -> KnowledgeBase:
     return load_knowledge_base(get_settings().index_dir)
 
 
 def ask(question: str, context_doc_id: Optional[str] = None, filters: Optional[dict] = None) -> Answer:
-    return knowledge_base().ask(question, context_doc_id=context_doc_id, filters=filters)
+    with retrieval(filters) as timed:  # the action server's retrieval metrics
+        timed["answer"] = knowledge_base().ask(question, context_doc_id=context_doc_id, filters=filters)
+    return timed["answer"]

@@ -22,7 +22,6 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import settings as action_settings
-from actions.clients import knowledge
 from eligibility.app import create_app
 from eligibility.auth.tokens import service_token
 from eligibility.context import Context
@@ -109,7 +108,7 @@ def wired(monkeypatch: pytest.MonkeyPatch, eligibility_url: str, index_dir: Path
     monkeypatch.setenv("POLICYBOT_INDEX_DIR", str(index_dir))
     monkeypatch.setenv("POLICYBOT_SERVICE_KEY", SERVICE_KEY)
     action_settings.get_settings.cache_clear()
-    knowledge.knowledge_base.cache_clear()
+
     yield
     action_settings.get_settings.cache_clear()
 

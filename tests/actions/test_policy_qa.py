@@ -124,3 +124,20 @@ def test_gap_outcome() -> None:
 
     assert gap_outcome(Answer(query="x", faq=None, hits=[hit(1.5)])) == ("low_confidence", 1.5, "CIT-001")
     assert gap_outcome(Answer(query="x", faq=None, hits=[hit(LOW_CONFIDENCE_SCORE + 0.5)])) is None
+
+
+def test_a_rebuilt_index_is_picked_up_without_a_restart(index_dir) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from actions.clients import knowledge as knowledge_client
+
+    before = knowledge_client.knowledge_base()
+    assert knowledge_client.knowledge_base() is before  # loaded once per process
+    manifest = index_dir / "manifest.json"
+    stamp = manifest.stat().st_mtime
+    os.utime(manifest, (stamp + 10, stamp + 10))  # what a rebuild does last: a new manifest
+    try:
+        after = knowledge_client.knowledge_base()
+        assert after is not before and knowledge_client.ask("居住证第一次怎么申请").hits
+    finally:
+        os.utime(manifest, (stamp, stamp))

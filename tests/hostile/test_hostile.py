@@ -141,7 +141,7 @@ def actions_url(corpus_index: Path) -> Iterator[str]:
     mp.setenv("POLICYBOT_INDEX_DIR", str(corpus_index))
     mp.setenv("POLICYBOT_ELIGIBILITY_URL", "http://127.0.0.1:9")  # the question log fails fast: logged only
     action_settings.get_settings.cache_clear()
-    knowledge_client.knowledge_base.cache_clear()
+
     knowledge_client.knowledge_base()
     executor = ActionExecutor()
     executor.register_package("actions")
@@ -153,7 +153,7 @@ def actions_url(corpus_index: Path) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     mp.undo()
     action_settings.get_settings.cache_clear()
-    knowledge_client.knowledge_base.cache_clear()
+
 
 
 def post_action(url: str, body: Any, token: Optional[str] = TOKEN, timeout: float = 30) -> httpx.Response:
