@@ -17,12 +17,12 @@ def transcript(tracker: Tracker, last: int = 30) -> List[Dict[str, str]]:
     return lines[-last:]
 
 
-def summary(tracker: Tracker) -> str:
-    """One line for the person who picks the conversation up: what the user asked last."""
+def summary(tracker: Tracker, topic: Optional[str] = None) -> str:
+    """One line for the person who picks the conversation up: the matter in question (its title, not an id)
+    and what the user asked last."""
     asked = [e["text"] for e in tracker.events if e.get("event") == "user" and e.get("text")
              and not e["text"].startswith("/")]
-    topic = tracker.get_slot("current_policy")
-    head = f"当前关注事项 {topic}；" if topic else ""
+    head = f"关注《{topic}》；" if topic else ""
     return head + ("用户最近的问题：" + "｜".join(asked[-3:]) if asked else "用户尚未提问")
 
 

@@ -9,7 +9,7 @@ from rasa_sdk.events import ConversationPaused, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import conversation
-from actions.clients import eligibility
+from actions.clients import eligibility, knowledge
 from actions.clients.eligibility import EligibilityError
 from bot.identity_text import bank_account, one_time_code
 
@@ -118,7 +118,8 @@ class ActionHandoff(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         try:
-            ticket = await eligibility.open_ticket(tracker.sender_id, conversation.summary(tracker),
+            topic = knowledge.title_of(tracker.get_slot("current_policy"))
+            ticket = await eligibility.open_ticket(tracker.sender_id, conversation.summary(tracker, topic),
                                                    conversation.transcript(tracker),
                                                    contact=conversation.entity(tracker, "phone"),
                                                    channel=tracker.get_latest_input_channel())

@@ -19,3 +19,10 @@ def ask(question: str, context_doc_id: Optional[str] = None, filters: Optional[d
     with retrieval(filters) as timed:  # the action server's retrieval metrics
         timed["answer"] = knowledge_base().ask(question, context_doc_id=context_doc_id, filters=filters)
     return timed["answer"]
+
+
+def title_of(doc_id: Optional[str]) -> Optional[str]:
+    """A document's title (for people: a handoff's summary names the matter, not its id)."""
+    index = knowledge_base().index
+    row = index.doc_row.get(doc_id or "")
+    return index.docs[row].title if row is not None else None

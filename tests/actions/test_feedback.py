@@ -79,11 +79,14 @@ def test_an_understood_message_in_between_resets_the_count() -> None:
 def test_handoff_ticket_carries_the_transcript(eligibility_url: str) -> None:
     history: list = [{"event": "user", "text": "居住证第一次怎么办", "parse_data": {"intent": {"name": "ask_policy"}}},
                      {"event": "bot", "text": "第一次申领居住证需要……"}]
-    dispatcher, events = run(ActionHandoff(), tracker("转人工", intent="human_handoff", events=history))
+    dispatcher, events = run(ActionHandoff(), tracker("转人工", intent="human_handoff", events=history,
+                                                      slots={"current_policy": "CIT-001"}))
     ticket_id = slots_set(events)["last_ticket"]
     assert ticket_id in said(dispatcher)
     ticket = ticket_as_staff(eligibility_url, ticket_id)
     assert "居住证第一次怎么办" in json.dumps(ticket, ensure_ascii=False)
+    # the operator reads the matter's title, not the corpus id
+    assert ticket["summary"].startswith("转人工：关注《深圳经济特区居住证首次申领》") and "CIT-001" not in ticket["summary"]
     # staffed (this service is staffed around the clock): the bot pauses until an operator hands back
     assert events[-1] == {"event": "pause", "timestamp": None} and ticket["live"] is True
     assert "直接在这里回复您" in said(dispatcher)
