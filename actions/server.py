@@ -3,7 +3,8 @@
 The actions speak to the eligibility service for the conversation a request names, so whoever can call
 ``/webhook`` could make them act for any bound conversation. The server therefore requires the token Rasa
 sends with every call (``action_endpoint: {url, token}`` in endpoints.yml; ``POLICYBOT_ACTION_TOKEN`` here,
-generated per start by ``policybot run``), compared in constant time; ``/health`` stays open. No CORS.
+generated per start by ``policybot run``), compared in constant time; ``/health`` and ``/metrics``
+(Prometheus: ``actions/metrics.py``) stay open. No CORS.
 
 **No action holds the event loop (issue 13).** The actions are ``async`` but the knowledge search inside them
 is plain CPU work; run on the server's loop, one long message (20,000 characters took minutes before the
@@ -31,17 +32,21 @@ import logging
 import logging.config
 import os
 import threading
+import time
 import zlib
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import yaml
+from prometheus_client import REGISTRY
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 from sanic import Sanic, response
 from sanic.request import Request
 
+from actions.metrics import RunnerCollector, action_label, observe_action
 from knowledge.base import MAX_QUESTION_CHARS
+from policybot.telemetry import CONTENT_TYPE, configure_events, exposition
 from privacy.logging import install as install_log_masking
 
 log = logging.getLogger("actions")
@@ -55,6 +60,7 @@ SEARCH_ACTIONS = frozenset({"action_answer_policy", "action_show_bundle"})
 TIMED_OUT = "抱歉，这个问题处理时间过长，我先停下了。请换个简短的说法再问一次，或说“转人工”。"
 FAILED = "抱歉，刚才处理出了点问题，请稍后再试，或说“转人工”。"
 DRAIN_S = 5.0  # how long an action's background tasks may run on after its answer
+OPEN_PATHS = ("/health", "/metrics")  # no token: counts and names only (production: monitoring network only)
 
 Result = Dict[str, Any]
 
@@ -188,7 +194,7 @@ def build(token: Optional[str], workers: Optional[int] = None, timeout_s: Option
 
     @app.middleware("request")
     async def _authorise(request: Request) -> Optional[response.HTTPResponse]:
-        if request.path == "/health" or not token:
+        if request.path in OPEN_PATHS or not token:
             return None
         given = request.args.get("token") or ""
         if not hmac.compare_digest(given.encode(), token.encode()):
@@ -198,6 +204,13 @@ def build(token: Optional[str], workers: Optional[int] = None, timeout_s: Option
     @app.get("/health")
     async def health(_: Request) -> response.HTTPResponse:
         return response.json({"status": "ok", "running_actions": runner.running})
+
+    running = RunnerCollector(runner)
+
+    @app.get("/metrics")
+    async def metrics(_: Request) -> response.HTTPResponse:
+        return response.raw(exposition(REGISTRY, running), content_type=CONTENT_TYPE,
+                            headers={"Cache-Control": "no-store"})
 
     @app.get("/actions")
     async def actions(_: Request) -> response.HTTPResponse:
@@ -211,21 +224,31 @@ def build(token: Optional[str], workers: Optional[int] = None, timeout_s: Option
                           "expected a JSON object with next_action (string) and tracker (object)")
         name = call["next_action"]
         length = cap_message(call)
+        started, label, sender = time.perf_counter(), action_label(name, executor.actions), call["tracker"]["sender_id"]
+
+        def done(status: str, result: Optional[Result] = None) -> None:  # metrics and the action's log line
+            observe_action(label, sender, status, time.perf_counter() - started, result)
+
         try:
             outcome, value = await runner.run(call)
         except ActionExecutionRejection as exc:
+            done("rejected")
             return response.json({"error": exc.message, "action_name": exc.action_name}, status=400)
         except ActionNotFoundException as exc:
+            done("not_found")
             return response.json({"error": exc.message, "action_name": exc.action_name}, status=404)
         if outcome == "timeout":
+            done("timeout")
             log.warning("action %s still running after %.0f s: answered with an apology", name, runner.timeout_s)
             return response.json(polite(TIMED_OUT))
         if outcome == "error":
+            done("error")
             log.error("action %s failed: %s", name, type(value).__name__, exc_info=value)
             return response.json(polite(FAILED))
         result: Result = value if isinstance(value, dict) else {"events": [], "responses": []}
         if name in SEARCH_ACTIONS and length > MAX_QUESTION_CHARS and first_action_of_turn(call):
             result = {**result, "responses": [{"text": long_message_note()}, *(result.get("responses") or [])]}
+        done("ok", result)
         return response.json(result)
 
     @app.exception(Exception)
@@ -254,6 +277,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     with open(ROOT / "privacy" / "logging.yml", encoding="utf-8") as f:
         logging.config.dictConfig(yaml.safe_load(f))  # personal data masked in every line
     install_log_masking()
+    configure_events("actions")  # one JSON line per action call (POLICYBOT_LOG_FORMAT)
     token = os.environ.get("POLICYBOT_ACTION_TOKEN")
     if not token:
         log.warning("POLICYBOT_ACTION_TOKEN is not set: the action server answers anyone who can reach it")

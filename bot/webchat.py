@@ -42,6 +42,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.channels import metrics
 from bot.channels.caps import EMPTY_REPLY, MAX_MESSAGE_CHARS, clean_message
 
 logger = logging.getLogger(__name__)
@@ -108,9 +109,11 @@ class WebChatOutput(SocketIOOutput):
         out = web_message(message)
         if out:
             await self._send_message(recipient_id, out)
+            metrics.sent("socketio")
 
     async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
         await self._send_message(recipient_id, {"custom": json_message})
+        metrics.sent("socketio")
 
 
 class WebChatInput(SocketIOInput):
@@ -179,7 +182,8 @@ class WebChatInput(SocketIOInput):
                 if not text:  # empty, or nothing but spaces and control characters: no turn
                     await output.send_text_message(session_id, EMPTY_REPLY)
                     return
-                await on_new_message(UserMessage(text, output, session_id, input_channel=self.name(), metadata={}))
+                async with metrics.turn(self.name(), session_id):  # latency and counts (bot/channels/metrics.py)
+                    await on_new_message(UserMessage(text, output, session_id, input_channel=self.name(), metadata={}))
             finally:
                 await sio.emit(TURN_END_EVT, {}, room=session_id, namespace=namespace)
 

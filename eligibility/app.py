@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from eligibility.api import errors
+from eligibility.api import metrics as service_metrics
 from eligibility.api.response import BodyLimit, MaskedJSONResponse
 from eligibility.api.routes import (
     applications,
@@ -25,6 +26,7 @@ from eligibility.api.routes import (
 from eligibility.context import Context
 from eligibility.jobs import Scheduler
 from eligibility.settings import Settings
+from policybot.telemetry import configure_events
 from privacy.logging import install as install_log_masking
 
 DESCRIPTION = """政策通资格服务：政策规则化、数据账户、三值匹配（符合 / 不符合 / 需补充信息）、一键申请与秒批、
@@ -54,6 +56,7 @@ def create_app(settings: Optional[Settings] = None, prepare: bool = True) -> Fas
 
         app.mount("/chat", StaticFiles(directory=str(chat_dir), html=True), name="chat")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    service_metrics.install(app, ctx)  # GET /metrics; every request timed and logged (outermost middleware)
     scheduler = Scheduler(ctx, settings.jobs_interval_hours)
     app.add_event_handler("startup", scheduler.start)
     app.add_event_handler("shutdown", scheduler.stop)
@@ -62,4 +65,5 @@ def create_app(settings: Optional[Settings] = None, prepare: bool = True) -> Fas
 
 def worker_app() -> FastAPI:
     """The factory uvicorn's worker processes call (the parent has already migrated and seeded)."""
+    configure_events("eligibility")  # a worker is a fresh process: its event lines need their handler
     return create_app(Settings(), prepare=False)

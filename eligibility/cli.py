@@ -13,7 +13,9 @@ from eligibility.settings import Settings
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from eligibility.api.metrics import multiprocess_metrics
     from eligibility.app import create_app
+    from policybot.telemetry import configure_events
 
     settings = Settings()
     # ws="none": the websockets package pinned for Rasa is older than uvicorn's websocket support needs
@@ -21,9 +23,11 @@ def _serve(args: argparse.Namespace) -> int:
         from eligibility.context import Context
 
         Context(settings).prepare()  # migrate and seed once, before the workers start
-        uvicorn.run("eligibility.app:worker_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                    log_level=settings.log_level, ws="none")
+        with multiprocess_metrics(args.port, args.workers):  # /metrics adds up every worker's samples
+            uvicorn.run("eligibility.app:worker_app", factory=True, host=args.host, port=args.port,
+                        workers=args.workers, log_level=settings.log_level, ws="none")
         return 0
+    configure_events("eligibility")  # one JSON line per request (POLICYBOT_LOG_FORMAT)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=settings.log_level, ws="none")
     return 0
 

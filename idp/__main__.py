@@ -11,6 +11,7 @@ import uvicorn
 
 from idp.app import create_app
 from idp.settings import DEV_CLIENT_SECRET, Settings
+from policybot.telemetry import configure_events
 from privacy.logging import install as install_log_masking
 
 log = logging.getLogger("idp")
@@ -27,6 +28,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         settings = Settings(issuer=f"http://{host}:{args.port}")
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_log_masking()  # the access log holds query strings: whatever a caller typed (issue 13)
+    configure_events("idp")  # one JSON line per request (POLICYBOT_LOG_FORMAT)
     if settings.client_secret == DEV_CLIENT_SECRET:
         log.warning("using the development client secret: this provider is for development only")
     # ws="none": the websockets package Rasa pins is older than uvicorn's auto-detected implementation wants.

@@ -20,7 +20,7 @@ from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from idp import pages
+from idp import metrics, pages
 from idp.accounts import AccountBook, normalize_identifier
 from idp.clients import Client, parse_basic
 from idp.keys import SigningKey
@@ -323,4 +323,5 @@ def create_app(settings: Optional[Settings] = None, now: Optional[Callable[[], f
             return _bearer_error("the access token is invalid or expired", invalid=True)
         return JSONResponse(account.claims(), headers=NO_STORE)
 
+    metrics.install(app)  # GET /metrics; every request timed and logged
     return app

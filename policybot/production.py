@@ -53,6 +53,9 @@ http {{
   upstream eligibility {{ server 127.0.0.1:{eligibility}; keepalive 32; }}
   server {{
     listen 127.0.0.1:{public};
+    # metrics are for the monitoring network, which scrapes each process on its own port (README: Metrics and logs)
+    location = /metrics {{ return 404; }}
+    location /webhooks/metrics {{ return 404; }}
     location /webhooks/ {{
       client_max_body_size 64k;  # a chat message; WeChat's XML bodies are far smaller
       proxy_set_header Connection "";

@@ -28,6 +28,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
+from bot.channels import metrics
 from bot.channels.caps import EMPTY_REPLY, clean_message
 
 SENDER = re.compile(r"^[\w.:@+=-]{1,128}$", re.ASCII)
@@ -73,12 +74,15 @@ class CappedRestInput(RestInput):
                 return response.stream(self.stream_response(on_new_message, text, sender, self.name(), None),
                                        content_type="text/event-stream")
             collector = CollectingOutputChannel()
-            try:
-                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=None))
-            except Exception:  # noqa: BLE001 - Rasa's own channel also answers what was collected
-                import logging
+            async with metrics.turn(self.name(), sender) as turn:  # latency and counts (bot/channels/metrics.py)
+                try:
+                    await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=None))
+                except Exception:  # noqa: BLE001 - Rasa's own channel also answers what was collected
+                    import logging
 
-                logging.getLogger(__name__).exception("rest: the turn failed (message not logged)")
+                    logging.getLogger(__name__).exception("rest: the turn failed (message not logged)")
+                    turn.status = "error"
+                turn.replies = len(collector.messages)
             messages: Any = collector.messages
             return response.json(messages)
 

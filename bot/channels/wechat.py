@@ -38,6 +38,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import metrics
 from bot.channels.wechat_api import WeChatApi
 from bot.channels.wechat_config import WeChatSettings
 from bot.channels.wechat_dedup import Turn, Turns
@@ -89,6 +90,7 @@ class WeChatPushOutput(OutputChannel):
         rendered, options = render_turn([message])
         self.channel.options.remember(recipient_id, options)
         self.channel.queue(recipient_id[len(SENDER_PREFIX):], split_text(rendered, self.channel.settings.text_limit_bytes))
+        metrics.sent("wechat")
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self.send_response(recipient_id, {"text": text})
@@ -285,8 +287,10 @@ class WeChatInput(InputChannel):
             metadata["wechat"]["location"] = inbound.location
         message_id = f"wx-{inbound.msg_id}" if inbound.msg_id else None
         self.bot_runs += 1
-        await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
-                                         message_id=message_id, metadata=metadata))
+        async with metrics.turn(self.name(), sender) as turn:  # latency and counts (bot/channels/metrics.py)
+            await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
+                                             message_id=message_id, metadata=metadata))
+            turn.replies = len(collector.messages)
         rendered, options = render_turn(collector.messages)
         self.options.remember(sender, options)
         return split_text(rendered, self.settings.text_limit_bytes)

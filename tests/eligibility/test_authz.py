@@ -55,7 +55,7 @@ FORMER_STAFF = "former-admin"
 # Routes anyone may call: they hold no one's personal data (the staff login checks a password; the login
 # link and the provider's callback are capabilities of the browser that started the login).
 PUBLIC = {
-    ("GET", "/health"), ("GET", "/policies"), ("GET", "/policies/{policy_id}"), ("GET", "/calendar"),
+    ("GET", "/health"), ("GET", "/metrics"), ("GET", "/policies"), ("GET", "/policies/{policy_id}"), ("GET", "/calendar"),
     ("POST", "/auth/staff/login"), ("POST", "/auth/login/web"), ("GET", "/auth/login/{state}"),
     ("GET", "/auth/oidc/callback"), ("POST", "/api/console/session"),
     ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"), ("GET", "/redoc"),

@@ -7,6 +7,7 @@ from typing import Any, Dict, Optional
 
 from fastapi import APIRouter, Depends, Path, Query
 
+from eligibility.api.metrics import handoff_opened
 from eligibility.api.response import MaskedJSONResponse
 from eligibility.api.routes.deps import context, principal, staff_with
 from eligibility.api.schemas import HandoffRequest, RatingRequest, TicketUpdate
@@ -50,6 +51,7 @@ def post_ticket(body: HandoffRequest, ctx: Context = Depends(context),
     if body.kind == "handoff":  # live while staffed (the bot pauses), else due when a person is next at work
         out = handoffs.open_handoff(ctx, body.conversation_id, transcript, body.summary, pid, body.contact,
                                     body.channel, actor=p.actor)
+        handoff_opened(out)  # the service's metrics
     else:
         out = feedback.complaint(ctx, body.conversation_id, transcript, body.summary, pid, body.contact,
                                  actor=p.actor)
