@@ -4,7 +4,7 @@ PY := .venv/bin/python
 export HF_HUB_OFFLINE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup system run run-prod chat test lint typecheck validate index train eval-retrieval eval-answers eval-nlu eval-nlu-pipeline bench bench-full clean
+.PHONY: help setup system run run-prod chat test lint typecheck validate index train eval-retrieval eval-answers eval-nlu eval-nlu-pipeline bench bench-full load clean
 
 PACKAGES := policybot actions knowledge index_builder eligibility bot privacy idp
 
@@ -71,6 +71,9 @@ bench: setup ## every benchmark under bench/ (each prints its figures and a fina
 
 bench-full: setup ## the eligibility benchmark at full size (1,000,000 enterprises; about 15 minutes)
 	@$(PY) bench/bench_eligibility.py --full
+
+load: setup system ## load test over REST, default mode and production profile side by side (ARGS="--users 50 --minutes 5", "--saturation --users 16", "--quick")
+	@$(PY) bench/load/run.py $(ARGS)
 
 clean: ## remove generated files (var/), keep .venv
 	rm -rf var .pytest_cache .ruff_cache
