@@ -190,11 +190,9 @@ def bench_applications(requests: int, concurrency: int, retry_share: float, work
         ctx.prepare()
         pairs = _pairs(ctx, requests)
         ctx.db.dispose()
-        import socket
+        from eligibility.storage.pgtemp import free_port
 
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = free_port()
         server = subprocess.Popen([sys.executable, "-m", "eligibility", "--host", "127.0.0.1", "--port", str(port),
                                    "--workers", str(workers)],
                                   env=env, cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Optional
 
 from privacy.masking import contains_personal_data, mask_text
 
-__all__ = ["DEFAULT_LOGGERS", "MaskingFilter", "MaskingFormatter", "install"]
+__all__ = ["DEFAULT_LOGGERS", "MaskingFilter", "MaskingFormatter", "capture_warnings", "install"]
 
 DEFAULT_LOGGERS = (
     "", "uvicorn", "uvicorn.access", "uvicorn.error", "eligibility", "rasa", "rasa_sdk", "sanic", "sanic.root",
@@ -113,8 +113,18 @@ def _add(target: Any, mask: MaskingFilter) -> None:
         target.addFilter(mask)
 
 
+def capture_warnings() -> None:
+    """Send ``warnings.warn`` through logging (logger ``py.warnings``), so the masking handlers see it.
+
+    Python prints a warning straight to stderr, past every handler; Rasa warns with the user's text in it
+    (a ``/intent{...}`` message it cannot parse is quoted whole)."""
+    logging.captureWarnings(True)
+
+
 def install(*logger_names: str, loggers: Iterable[str] = DEFAULT_LOGGERS) -> MaskingFilter:
-    """Put a MaskingFilter on the named loggers, on their existing handlers and on the root's; idempotent."""
+    """Put a MaskingFilter on the named loggers, on their existing handlers and on the root's; send warnings
+    through logging; idempotent."""
+    capture_warnings()
     mask = MaskingFilter()
     for name in dict.fromkeys([*loggers, *logger_names]):
         logger = logging.getLogger(name)

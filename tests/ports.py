@@ -1,16 +1,13 @@
 """Servers the tests start: a free TCP port on loopback, and an ASGI app served from a thread."""
 
-import socket
 import threading
 import time
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+from eligibility.storage.pgtemp import free_port  # one port picker: below the kernel's ephemeral range
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+__all__ = ["free_port", "serving"]
 
 
 @contextmanager

@@ -18,10 +18,37 @@ class PostgresUnavailable(RuntimeError):
     pass
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+_HANDED_OUT: set = set()
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def free_port() -> int:
+    """A loopback port for a server we are about to start, below the kernel's ephemeral range.
+
+    ``bind(0)`` hands out an ephemeral port, which the next outgoing connection of any process may take before
+    our server binds it (a test stack opens dozens of connections while it starts). Ports below the ephemeral
+    range are never handed to outgoing connections; a port is never handed out twice by this process."""
+    import random
+
+    high = min(_ephemeral_low(), 32768) - 1
+    for _ in range(500):
+        port = random.randint(20000, high)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    raise RuntimeError("no free loopback port between 20000 and the ephemeral range")
 
 
 def pg_bindir() -> Path:
@@ -56,7 +83,7 @@ class TempPostgres:
         self.base = Path(tempfile.mkdtemp(prefix="elig-pg-"))
         if os.geteuid() == 0:
             shutil.chown(self.base, "postgres", "postgres")
-        self.port = _free_port()
+        self.port = free_port()
         data = self.base / "data"
         self._run([str(self.bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                    "--locale=C"])

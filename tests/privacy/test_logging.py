@@ -133,6 +133,10 @@ if which == "rasa":
     configure_logging_from_file("privacy/logging.yml")
     import rasa.utils.io
     rasa.utils.io.configure_colored_logging("INFO")  # what `rasa run` does next: replaces the handler
+    import bot  # noqa: F401  (loading the model imports our components, and with them the warning capture)
+    import rasa.shared.utils.io
+    # what Rasa does with an unparsable "/intent{{...}}" message: the whole text in a warning
+    rasa.shared.utils.io.raise_warning('Failed to parse arguments in line /inform{{"profile_id": "{ID}"}}')
 else:
     from rasa_sdk.utils import configure_file_logging, update_sanic_log_level
     configure_file_logging(logging.getLogger("rasa_sdk"), None, "INFO", "privacy/logging.yml")
@@ -153,6 +157,8 @@ except KeyError:
         assert done.returncode == 0, out[-2000:]
         assert "138****5678" in out and "440309********0023" in out and "KeyError: '440309********0023'" in out
         assert ID not in out and PHONE not in out and "bad request /conversations/138****5678/tracker" in out
+        if which == "rasa":
+            assert "Failed to parse arguments" in out and "440309********0023" in out
 
 
 # the suite-wide check of tests/conftest.py
