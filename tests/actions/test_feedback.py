@@ -1,5 +1,6 @@
 import asyncio
 import json
+from collections import Counter
 
 import httpx
 from rasa_sdk.executor import CollectingDispatcher
@@ -11,7 +12,8 @@ from actions.feedback import (
     ActionRateService,
     ActionRatingReason,
 )
-from tests.actions.conftest import said, slots_set, staff_headers, tracker
+from eligibility.profiles.demo import PERSONAS
+from tests.actions.conftest import said, service_headers, slots_set, staff_headers, tracker
 
 
 def run(action, t):  # type: ignore[no-untyped-def]
@@ -111,10 +113,29 @@ def test_bad_rating_opens_a_callback_and_takes_the_reason(eligibility_url: str) 
     assert "答非所问" in json.dumps(ticket_as_staff(eligibility_url, slots["last_ticket"]), ensure_ascii=False)
 
 
-def test_good_rating_opens_nothing() -> None:
-    t = tracker("满意", intent="rate_service", entities=[{"entity": "rating", "value": "满意"}])
+def my_ratings(url: str, sender: str) -> Counter:
+    """The ratings the conversation's bound subject has given, read back from the service (GET /me/data)."""
+    r = httpx.get(f"{url}/me/data", headers=service_headers(sender))
+    assert r.status_code == 200, r.text
+    return Counter(rating["level"] for rating in r.json()["ratings"])
+
+
+def callbacks(url: str) -> int:
+    r = httpx.get(f"{url}/tickets", params={"kind": "callback", "limit": 1}, headers=staff_headers(url))
+    assert r.status_code == 200, r.text
+    return int(r.json()["total"])
+
+
+def test_good_rating_is_stored_and_thanked(eligibility_url: str, bind) -> None:  # type: ignore[no-untyped-def]
+    sender = "rate-good"
+    bind(sender, PERSONAS[4].id)  # bound: the rating is the subject's and their data export shows it
+    before, tickets_before = my_ratings(eligibility_url, sender), callbacks(eligibility_url)
+    t = tracker("满意", intent="rate_service", entities=[{"entity": "rating", "value": "满意"}], sender=sender)
     dispatcher, events = run(ActionRateService(), t)
-    assert "感谢" in said(dispatcher) and "工单" not in said(dispatcher)
+    assert said(dispatcher) == "感谢您的评价，我们会继续努力！"
+    assert slots_set(events) == {"awaiting": None}
+    assert my_ratings(eligibility_url, sender) - before == Counter({"满意": 1})  # stored, once, as given
+    assert callbacks(eligibility_url) == tickets_before  # a good rating opens no callback
 
 
 def test_declining_an_application_cancels_only_that() -> None:
