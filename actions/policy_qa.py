@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
 from actions.clients import eligibility, knowledge
+from actions.settings import get_settings
 from knowledge.types import Answer
 
 
@@ -30,7 +31,7 @@ class ActionAnswerPolicy(Action):
         question = tracker.latest_message.get("text") or ""
         context = mentioned_policy(tracker) or tracker.get_slot("current_policy")
         answer = knowledge.ask(question, context_doc_id=context)
-        dispatcher.utter_message(**replies.answer_message(answer))
+        dispatcher.utter_message(**replies.answer_message(answer, get_settings().current_date()))
         top = answer.faq.doc_id if answer.faq else (answer.hits[0].doc_id if answer.hits else None)
         gap = gap_outcome(answer) if answer.faq is None and question.strip() else None
         if gap is not None:  # the knowledge-gap view (fire-and-forget, short timeout)

@@ -4,13 +4,17 @@ An answer shows the sentence or sentences of the best passage that answer the qu
 (:func:`knowledge.concise.shown`), then the citation. When that is only part of the passage, the whole
 passage travels in the message's custom JSON (``passage``): the web chat shows it under “查看原文”. Channels
 that show text only (WeChat) get a line ``原文：<address>`` with the citation's source page instead.
+When the cited document has been replaced or its window has ended, one sentence after the answer says so
+(:func:`knowledge.freshness.notice`), in every channel: it is part of the text.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+import datetime as dt
+from typing import Any, Dict, List, Optional
 
 from knowledge.concise import shown
+from knowledge.freshness import notice
 from knowledge.types import Answer, Citation
 
 NOT_FOUND = "抱歉，我在现有政策里没有找到相关内容。您可以换个说法，或者说“转人工”由工作人员为您解答。"
@@ -26,14 +30,18 @@ def citation_payload(c: Citation) -> Dict[str, Any]:
             "issuer": c.issuer, "source_url": c.source_url, "source_date": c.source_date}
 
 
-def answer_message(answer: Answer) -> Dict[str, Any]:
+def answer_message(answer: Answer, today: Optional[dt.date] = None) -> Dict[str, Any]:
     """The message for one answer: the FAQ answer verbatim when it matched, else the part of the best passage
-    that answers, with the whole passage behind it."""
+    that answers, with the whole passage behind it; a document out of date (on `today`, the real date when
+    None) says so right after the answer."""
     found = shown(answer)
     if found is None:
         return {"text": NOT_FOUND}
-    lines = [found.text, citation_line(found.citation)]
+    stale = notice(found.citation.validity, today or dt.date.today())
+    lines = [found.text, *([stale] if stale else []), citation_line(found.citation)]
     custom: Dict[str, Any] = {"citations": [citation_payload(found.citation)]}
+    if stale:
+        custom["notice"] = stale
     if found.passage is not None:
         custom["passage"] = found.passage
         if found.citation.source_url:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import List, Optional, Tuple
 
 from knowledge.corpus import load_corpus
+from knowledge.freshness import validity_of
 from knowledge.records import DocMeta
 from knowledge.schema import Document
 
@@ -56,7 +57,8 @@ def plain_title(text: str) -> Tuple[str, int]:
 def meta_of(doc: Document) -> DocMeta:
     return DocMeta(doc_id=doc.id, title=doc.title, issuer=doc.issuer, category=doc.category,
                    audience=doc.audience, mode=doc.mode, kind=doc.kind, short_title=doc.short_title or "",
-                   aliases=tuple(doc.aliases), source_url=doc.source_url or "", source_date=doc.source_date)
+                   aliases=tuple(doc.aliases), source_url=doc.source_url or "", source_date=doc.source_date,
+                   validity=validity_of(doc))
 
 
 def load_jsonl(path: Path) -> List[Source]:

@@ -72,7 +72,7 @@ class KnowledgeBase:
         entry, score = found
         meta = self.index.docs[self.index.doc_row[entry.doc_id]]
         citation = Citation(doc_id=meta.doc_id, title=meta.title, issuer=meta.issuer, article="常见问题",
-                            source_url=meta.source_url, source_date=meta.source_date)
+                            source_url=meta.source_url, source_date=meta.source_date, validity=meta.validity)
         return FaqMatch(doc_id=entry.doc_id, question=entry.question, answer=entry.answer, score=score,
                         citation=citation)
 

@@ -70,6 +70,9 @@ def check_corpus(root: Path = DEFAULT_CORPUS) -> Tuple[Dict[str, Document], List
         for ref in (*doc.members, *doc.bundles):
             if ref not in docs:
                 errors.append(CorpusError(f"{doc.id}.yaml", "members/bundles", f"unknown id {ref}"))
+        successor = doc.superseded_by.doc_id if doc.superseded_by is not None else None
+        if successor is not None and successor not in docs:
+            errors.append(CorpusError(f"{doc.id}.yaml", "superseded_by.doc_id", f"unknown id {successor}"))
     for doc in docs.values():
         for member in doc.members:
             if member in docs and doc.id not in docs[member].bundles:

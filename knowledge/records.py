@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Tuple
 
-from knowledge.types import Citation
+from knowledge.types import Citation, Validity
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class DocMeta:
     aliases: Tuple[str, ...] = ()
     source_url: str = ""
     source_date: str = ""
+    validity: Validity = Validity()
 
     def names(self) -> List[str]:
         """Every name the document goes by, longest first."""
@@ -34,7 +35,7 @@ class DocMeta:
 
     @classmethod
     def from_json(cls, raw: Dict[str, Any]) -> DocMeta:
-        return cls(**{**raw, "aliases": tuple(raw.get("aliases", ()))})
+        return cls(**{**raw, "aliases": tuple(raw.get("aliases", ())), "validity": Validity(**raw.get("validity") or {})})
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class Chunk:
 
     def citation(self, meta: DocMeta) -> Citation:
         return Citation(doc_id=self.doc_id, title=meta.title, issuer=meta.issuer, article=self.article,
-                        source_url=meta.source_url, source_date=meta.source_date)
+                        source_url=meta.source_url, source_date=meta.source_date, validity=meta.validity)
 
     def to_json(self) -> Dict[str, Any]:
         out = asdict(self)

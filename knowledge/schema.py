@@ -102,6 +102,27 @@ class PolicyFile(Strict):
     number: Optional[str] = None
 
 
+class Successor(Strict):
+    """The document that replaced this one: only where the facts say so (a fact sheet's status_note or notes
+    naming the text now in force). An answer citing a superseded document names its successor."""
+
+    title: str = Field(..., min_length=4, description="the replacing text as people read it: 《title》, or as the facts "
+                                                      "name it when they give no title (深工信规〔2023〕4号操作规程)")
+    number: Optional[str] = Field(None, description="its 文号, e.g. 深工信规〔2024〕12号")
+    doc_id: Optional[str] = Field(None, description="the corpus document for it, when there is one")
+    since: Optional[dt.date] = Field(None, description="the date it took over, only when the facts give the day")
+
+    @validator("doc_id")
+    def _doc_id(cls, v: Optional[str]) -> Optional[str]:
+        if v is not None and not DOC_ID.match(v):
+            raise ValueError("doc_id must look like ENT-001, CIT-001 or BUN-001")
+        return v
+
+    def display(self) -> str:
+        """《企业技术改造项目扶持计划操作规程》（深工信规〔2024〕12号）"""
+        return self.title + (f"（{self.number}）" if self.number and self.number not in self.title else "")
+
+
 class Document(Strict):
     id: str
     kind: Literal["policy", "service", "bundle"]
@@ -132,6 +153,7 @@ class Document(Strict):
     source_date: str
     source_quality: Literal["gov", "news", "mirror", "consultant"]
     caveat: Optional[str] = None
+    superseded_by: Optional[Successor] = None
 
     @validator("id")
     def _id(cls, v: str) -> str:
@@ -155,4 +177,7 @@ class Document(Strict):
             raise ValueError("a bundle needs at least two members")
         if values["kind"] != "bundle" and values["members"]:
             raise ValueError("only a bundle has members")
+        successor = values.get("superseded_by")
+        if successor is not None and successor.doc_id == values["id"]:
+            raise ValueError("a document cannot supersede itself")
         return values

@@ -13,6 +13,19 @@ UNDATED = ("", "未标注", "未知")  # how the corpus says a source gives no d
 
 
 @dataclass(frozen=True)
+class Validity:
+    """How long a document holds, as its corpus entry says: the end of its (last known) window, what that window
+    is (an application period or the document's validity, in the document's words), and the document that
+    replaced it (as people read it: 《title》（number）) with the date it took over. Empty strings: not known.
+    :func:`knowledge.freshness.notice` turns it into the sentence an answer carries."""
+
+    window_end: str = ""  # ISO date
+    window_text: str = ""
+    superseded_by: str = ""
+    superseded_since: str = ""  # ISO date
+
+
+@dataclass(frozen=True)
 class Citation:
     doc_id: str
     title: str
@@ -20,6 +33,7 @@ class Citation:
     article: str
     source_url: str
     source_date: str
+    validity: Validity = Validity()
 
     def __post_init__(self) -> None:
         if (self.source_date or "").strip() in UNDATED:  # a citation without a date says nothing about the date

@@ -141,3 +141,21 @@ def test_a_rebuilt_index_is_picked_up_without_a_restart(index_dir) -> None:  # t
         assert after is not before and knowledge_client.ask("居住证第一次怎么申请").hits
     finally:
         os.utime(manifest, (stamp, stamp))
+
+
+def test_out_of_date_documents_say_so_in_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped corpus on a fixed today (the eligibility service's ELIGIBILITY_TODAY): ENT-045's measure ran to
+    2023-06-30, ENT-030 was replaced by ENT-031's 操作规程, 居住证 has no end."""
+    monkeypatch.setenv("ELIGIBILITY_TODAY", "2026-12-03")
+    action_settings.get_settings.cache_clear()
+    expired, _ = run(tracker("开业促销补贴能补多少钱？"))
+    assert custom(expired)[0]["citations"][0]["doc_id"] == "ENT-045"
+    assert "该政策已于2023年6月30日到期，以主管部门最新通知为准。" in said(expired).split("\n")
+    replaced, _ = run(tracker("技改投资补贴能拿多少？"))
+    assert custom(replaced)[0]["citations"][0]["doc_id"] == "ENT-030"
+    assert "该文件已被《企业技术改造项目扶持计划操作规程》（深工信规〔2024〕12号）替代，请以新文件为准。" in said(replaced)
+    current, _ = run(tracker("居住证第一次怎么申请"))
+    assert "notice" not in custom(current)[0] and "截止" not in said(current) and "替代" not in said(current)
+    monkeypatch.setenv("ELIGIBILITY_TODAY", "2023-06-01")  # before the end: nothing to say
+    action_settings.get_settings.cache_clear()
+    assert "到期" not in said(run(tracker("开业促销补贴能补多少钱？"))[0])

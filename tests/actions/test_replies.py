@@ -3,8 +3,11 @@ an official one), the whole passage behind it."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
+
 from actions.replies import NOT_FOUND, answer_message, citation_line
-from knowledge.types import Answer, Citation, FaqMatch, Hit
+from knowledge.types import Answer, Citation, FaqMatch, Hit, Validity
 
 
 def test_a_sourced_document_shows_issuer_and_date() -> None:
@@ -67,3 +70,28 @@ def test_a_curated_answer_is_shown_verbatim_and_nothing_found_says_so() -> None:
     message = answer_message(Answer(query="能拿多少补贴", faq=faq, hits=passage_answer(PASSAGE).hits))
     assert message["text"] == f"一次性补贴1.5万元。\n{citation_line(CITED)}" and "passage" not in message["json_message"]
     assert answer_message(Answer(query="asdf", faq=None, hits=[])) == {"text": NOT_FOUND}
+
+
+# ---- a document out of date says so, in the text every channel shows ------------------------------------
+
+TODAY = dt.date(2026, 12, 3)
+
+
+def test_an_expired_document_says_its_window_closed_a_current_one_does_not() -> None:
+    closed = replace(CITED, validity=Validity(window_end="2025-06-30", window_text="2025年度申报截至6月30日"))
+    message = answer_message(passage_answer(PASSAGE, closed), TODAY)
+    answer, stale, cited, _ = message["text"].split("\n")
+    assert stale == "该政策申报期已于2025年6月30日截止，以主管部门最新通知为准。" and cited == citation_line(closed)
+    assert message["json_message"]["notice"] == stale
+    still_open = replace(CITED, validity=Validity(window_end="2027-10-07", window_text="申报期至2027年10月7日"))
+    for citation in (CITED, still_open):
+        current = answer_message(passage_answer(PASSAGE, citation), TODAY)
+        assert "截止" not in current["text"] and "notice" not in current["json_message"]
+
+
+def test_a_superseded_document_names_its_successor() -> None:
+    replaced = replace(CITED, validity=Validity(superseded_by="《企业技术改造项目扶持计划操作规程》（深工信规〔2024〕12号）"))
+    faq = FaqMatch("ENT-900", "能拿多少补贴？", "一次性补贴1.5万元。", 0.9, replaced)
+    message = answer_message(Answer(query="能拿多少补贴", faq=faq, hits=[]), TODAY)
+    assert message["text"].split("\n")[:2] == [
+        "一次性补贴1.5万元。", "该文件已被《企业技术改造项目扶持计划操作规程》（深工信规〔2024〕12号）替代，请以新文件为准。"]
