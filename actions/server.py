@@ -8,8 +8,9 @@ generated per start by ``policybot run``), compared in constant time; ``/health`
 
 **No action holds the event loop (issue 13).** The actions are ``async`` but the knowledge search inside them
 is plain CPU work; run on the server's loop, one long message (20,000 characters took minutes before the
-search was made linear) held every other user's turn. Here every action call runs in a worker thread, on an
-event loop of its own, and the server's loop only reads requests, waits and answers:
+search was made linear) held every other user's turn. Here every action call runs in a worker thread, on that
+thread's own event loop (kept from call to call, with the thread's keep-alive connections to the eligibility
+service), and the server's loop only reads requests, waits and answers:
 
 - a call still running after ``POLICYBOT_ACTION_TIMEOUT_S`` (default 20 s) is answered with a polite Chinese
   message and no events, so Rasa and the user are never left waiting; the thread finishes on its own;
@@ -44,6 +45,7 @@ from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundExceptio
 from sanic import Sanic, response
 from sanic.request import Request
 
+from actions.clients import eligibility as eligibility_client
 from actions.metrics import RunnerCollector, action_label, observe_action
 from knowledge.base import MAX_QUESTION_CHARS
 from policybot.telemetry import CONTENT_TYPE, configure_events, exposition
@@ -105,19 +107,29 @@ def first_action_of_turn(action_call: Dict[str, Any]) -> bool:
 
 
 class ActionRunner:
-    """Runs action calls off the server's event loop: each in a pool thread, on a loop of its own."""
+    """Runs action calls off the server's event loop: each in a pool thread, on that thread's own loop."""
 
     def __init__(self, executor: ActionExecutor, workers: int = DEFAULT_WORKERS, timeout_s: float = DEFAULT_TIMEOUT_S):
         self.executor, self.timeout_s = executor, timeout_s
         self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="action")
         self.running = 0
         self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        """This pool thread's event loop, made on its first call and kept: the eligibility client's connections
+        live on it (``actions.clients.eligibility.keep_connections``), reused by the thread's next calls."""
+        loop: Optional[asyncio.AbstractEventLoop] = getattr(self._local, "loop", None)
+        if loop is None or loop.is_closed():
+            loop = self._local.loop = asyncio.new_event_loop()
+            eligibility_client.keep_connections(loop)
+        return loop
 
     def _run(self, action_call: Dict[str, Any], answer: Callable[[concurrent.futures.Future, Any, bool], None],
              future: concurrent.futures.Future) -> None:
         with self._lock:
             self.running += 1
-        loop = asyncio.new_event_loop()
+        loop = self._loop()
         try:
             try:
                 result = loop.run_until_complete(self.executor.run(action_call))
@@ -131,7 +143,6 @@ class ActionRunner:
                     task.cancel()
                 loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         finally:
-            loop.close()
             with self._lock:
                 self.running -= 1
 

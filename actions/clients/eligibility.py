@@ -1,5 +1,11 @@
 """The eligibility service over HTTP: one async client, JSON in and out, errors as EligibilityError.
 
+Connections: a call made on an event loop registered with ``keep_connections`` (the action server's worker
+loops, which live as long as their thread) goes through one client kept for that loop, so its connections to
+the service are reused (keep-alive) instead of a client built and a TCP connection opened and closed per call.
+Anywhere else (tests, scripts: ``asyncio.run`` per call) each call still has a client of its own. Same
+requests, headers, timeouts and errors either way.
+
 Every call presents the action server's own service token; calls made for a conversation also name it
 (``X-Conversation-Id``), and the service then acts for the subject that conversation is bound to — the
 alias ``me`` — never for an identifier the user merely typed."""
@@ -11,8 +17,9 @@ import hashlib
 import logging
 import math
 import ssl
+import weakref
 from functools import lru_cache
-from typing import Any, Dict, List, Optional, Set
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import httpx
 
@@ -41,6 +48,37 @@ def _tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+# an idle kept connection is dropped after this long: under uvicorn's keep-alive (5 s), so the service never
+# closes a connection just as a call reuses it
+KEEPALIVE_S = 2.0
+ClientKey = Tuple[str, float]
+_kept: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Dict[ClientKey, httpx.AsyncClient]] = \
+    weakref.WeakKeyDictionary()
+
+
+def keep_connections(loop: asyncio.AbstractEventLoop) -> None:
+    """Calls made on ``loop`` share one client (and its keep-alive connections) for as long as the loop lives.
+    For long-lived loops only (``close_connections`` on it before closing it)."""
+    _kept.setdefault(loop, {})
+
+
+async def close_connections() -> None:
+    """Close the clients kept for the running loop (its connections)."""
+    for client in list(_kept.pop(asyncio.get_running_loop(), {}).values()):
+        await client.aclose()
+
+
+def _kept_client(base_url: str, timeout: float) -> Optional[httpx.AsyncClient]:
+    clients = _kept.get(asyncio.get_running_loop())
+    if clients is None:
+        return None
+    client = clients.get((base_url, timeout))
+    if client is None or client.is_closed:
+        client = clients[(base_url, timeout)] = httpx.AsyncClient(
+            base_url=base_url, timeout=timeout, verify=_tls(), limits=httpx.Limits(keepalive_expiry=KEEPALIVE_S))
+    return client
+
+
 async def request(method: str, path: str, conversation_id: Optional[str] = None, **kwargs: Any) -> Any:
     settings = get_settings()
     headers = dict(kwargs.pop("headers", None) or {})
@@ -49,9 +87,13 @@ async def request(method: str, path: str, conversation_id: Optional[str] = None,
     if conversation_id:
         headers["X-Conversation-Id"] = conversation_id[:80]
     try:
-        async with httpx.AsyncClient(base_url=settings.eligibility_url, timeout=settings.eligibility_timeout_s,
-                                     verify=_tls()) as client:
-            resp = await client.request(method, path, headers=headers, **kwargs)
+        kept = _kept_client(settings.eligibility_url, settings.eligibility_timeout_s)
+        if kept is not None:
+            resp = await kept.request(method, path, headers=headers, **kwargs)
+        else:
+            async with httpx.AsyncClient(base_url=settings.eligibility_url, timeout=settings.eligibility_timeout_s,
+                                         verify=_tls()) as client:
+                resp = await client.request(method, path, headers=headers, **kwargs)
     except httpx.HTTPError as exc:
         raise EligibilityError(UNAVAILABLE) from exc
     if resp.status_code >= 400:
