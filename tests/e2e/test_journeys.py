@@ -81,15 +81,56 @@ def test_applying_twice_for_the_same_policy_makes_one_application(chat: Chat, st
 
 
 def test_mian_shen_ji_xiang_notice(chat: Chat, stack) -> None:  # type: ignore[no-untyped-def]
+    """Once bound, the pending question is answered with the subject's own grants: each named with its
+    amount, as the data account holds them (not the "nothing found" reply, which also says 无需申请)."""
     sent = chat(f"我们公司有没有免申即享的补贴？信用代码 {PENGCHENG}")
     assert "验证码" in text_of(sent) and "无需申请" not in text_of(sent), sent
     replies = chat(sms_code(stack, PENGCHENG))  # the question resumes once the conversation is bound
-    assert "无需申请" in text_of(replies), replies
+    notes = api(stack, "GET", f"/profiles/{PENGCHENG}/notifications", staff_token(stack, "operator"))["notifications"]
+    grants = [n["grant"] for n in notes if n.get("grant")]
+    assert grants, notes  # the demo data account gives 鹏程 免申即享 grants (`grants run` at start)
+    text = text_of(replies)
+    assert f"您已符合以下 {len(grants)} 项免申即享政策" in text, text
+    for grant in grants[:5]:
+        assert grant["policy_title"] in text, (grant, text)
+        assert f"{grant['status_label']}，最高 {grant['amount_wan']:g} 万元" in text, (grant, text)
+    shown = next(c for c in customs(replies) if c.get("type") == "grants")
+    assert [n["grant"]["id"] for n in shown["items"]] == [g["id"] for g in grants[:5]]
 
 
-def test_calendar(chat: Chat) -> None:
+def calendar_lines(answer: dict, *keys: str) -> list:
+    """The windows of a GET /calendar answer as the assistant lists them: title, then its own dates."""
+    seen, lines = set(), []
+    for key in keys:
+        for item in answer[key]:
+            if item["policy_id"] in seen:
+                continue
+            seen.add(item["policy_id"])
+            window = item["window"]
+            dates = f"{window['start']} 至 {window['end']}" if window.get("start") and window.get("end") \
+                else window.get("text") or "常年受理"
+            lines.append(f"· {item['title']}：{dates}")
+    return lines[:8]
+
+
+def test_calendar(chat: Chat, stack) -> None:  # type: ignore[no-untyped-def]
+    """"What is open now" and "what opens in <month>" list the service's windows, each with its own dates."""
     text = text_of(chat("现在有哪些政策正在受理申报？"))
-    assert "受理" in text or "申报" in text
+    open_now = api(stack, "GET", "/calendar?open_now=true")
+    assert open_now["open"], "the corpus has windows open today"  # else the reply is the "nothing open" one
+    assert text.startswith("目前正在受理的申报："), text
+    for line in calendar_lines(open_now, "open"):
+        assert line in text, (line, text)
+    # a month named in the question: the month a window open now started in
+    start = next(i["window"]["start"] for i in open_now["open"] if i["window"].get("start"))
+    year, month = int(start[:4]), int(start[5:7])
+    text = text_of(chat(f"{year}年{month}月有哪些政策可以申报？"))
+    in_month = api(stack, "GET", f"/calendar?month={year:04d}-{month:02d}")
+    assert text.startswith(f"{year:04d}-{month:02d} 可申报的事项："), text
+    lines = calendar_lines(in_month, "opening", "open_during")
+    assert any(start in line for line in lines), lines
+    for line in lines:
+        assert line in text, (line, text)
 
 
 def test_bundle_checklist(chat: Chat) -> None:
