@@ -30,9 +30,13 @@ class ActionPrepareApplication(Action):
         if not policy_id:
             dispatcher.utter_message(text="请问您要申报哪一项政策？可以说政策名称，或先问“我能申请哪些补贴”。")
             return []
+        said = len(dispatcher.messages)
         profile_id, events = await ensure_profile(tracker, dispatcher, resume="action_prepare_application")
         if not profile_id:
-            if not any(e.get("name") == "awaiting" for e in events):
+            waits = any(e.get("name") == "awaiting" for e in events)  # a code was sent for a typed identifier
+            if not waits and len(dispatcher.messages) > said:  # the check failed and said why (service unreachable)
+                return events
+            if not waits:
                 dispatcher.utter_message(text="申报前需要先确认是您本人：请发送企业的统一社会信用代码（个人请发身份证号），"
                                               "我会给数据账户登记的手机发验证码，验证后自动填好表格；也可以说“登录”。")
             return [*events, SlotSet("pending_application", policy_id), SlotSet("resume_action", "action_prepare_application")]

@@ -37,7 +37,11 @@ class ActionLogIn(Action):
         return "action_log_in"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> Events:
+        said = len(dispatcher.messages)
         profile_id, events = await ensure_profile(tracker, dispatcher)
+        waits = any(e.get("name") == "awaiting" for e in events)
+        if not profile_id and not waits and len(dispatcher.messages) > said:  # the check failed and said why
+            return events
         if profile_id:
             name = tracker.get_slot("profile_name") or next(
                 (e["value"] for e in events if e.get("name") == "profile_name"), None) or ""

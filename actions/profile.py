@@ -85,9 +85,11 @@ async def ensure_profile(tracker: Tracker, dispatcher: CollectingDispatcher,
 
 async def profile_or_ask(tracker: Tracker, dispatcher: CollectingDispatcher,
                          resume: Optional[str] = None) -> Tuple[Optional[str], Events]:
-    """Like ensure_profile; when no one is bound and no code was sent, say how to verify."""
+    """Like ensure_profile; when no one is bound and no code was sent, say how to verify (unless the check
+    itself failed and said so: the service unreachable is no reason to ask a bound user to verify again)."""
+    said = len(dispatcher.messages)
     profile_id, events = await ensure_profile(tracker, dispatcher, resume)
-    if not profile_id and not any(e.get("name") == "awaiting" for e in events):
+    if not profile_id and not any(e.get("name") == "awaiting" for e in events) and len(dispatcher.messages) == said:
         dispatcher.utter_message(text=VERIFY_FIRST)
         if resume:
             events = [*events, SlotSet("resume_action", resume)]
