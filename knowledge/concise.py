@@ -68,7 +68,7 @@ ATTRIBUTION = re.compile(r"(据.{0,12}介绍|据了解|据悉|.{0,16}(表示|指
 QUALIFIER = re.compile(r"^(截至|截止|自|从|对|凡|如|若|除|因|受|在.{0,20}(期间|之前|之后|前|后|内|时)|经|按|依|根据)"
                        r"|的$|(前|后|起|时|内|期间)$")
 EXCEPTION = re.compile(r"^(但|除|不含|不包括|且不)")
-FIGURE_QUESTION = re.compile(r"多少|几[个家所人天项条次批种类方%岁年月号]|几$|多长|多久|多大|多高|什么时候|何时|哪天|哪一天|"
+FIGURE_QUESTION = re.compile(r"多少|(?<!哪)几[个家所人天项条次批种类方%岁年月号]|几$|多长|多久|多大|多高|什么时候|何时|哪天|哪一天|"
                              r"比例|金额|电话|热线|号码|日期")
 NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿两]+(个|家|所|项|条|次|批|种|类|方面|天|月|年|倍|万|亿)")
 # Questions that want an explanation or a yes/no: never answered by a bare figure.
@@ -289,6 +289,13 @@ class _Reading:
     def qualifier(self, k: int) -> bool:
         return QUALIFIER.search(_bare(self.piece_text[k])) is not None
 
+    def new_figure(self, text: str) -> bool:
+        """A question for a figure, and the text has a number the question does not."""
+        if not self.figure_question:
+            return False
+        asked = set(re.findall(r"\d+(?:\.\d+)?", normalise(self.question)))
+        return any(x not in asked for x in re.findall(r"\d+(?:\.\d+)?", normalise(text)))
+
     def wanted(self, text: str) -> bool:
         """The text has the kind of figure the question asks for (a duration, a date, an amount, a share)."""
         return self.kind is not None and self.kind.search(text) is not None
@@ -401,7 +408,8 @@ class _Reading:
                     return self.with_lead_in(t0, row)
         a, b = self.keep_whole(*self.trim(a, b, matched))
         shown = self.span(a, b)
-        if len(grams(shown) - self.q) < SHOWN_FRESH:  # says nothing new: the whole segment(s) instead
+        if len(grams(shown) - self.q) < SHOWN_FRESH and not self.new_figure(shown):
+            # says nothing new: the whole segment(s) instead
             shown = self.span(self.segs[first][0], self.segs[min(last + 1, len(self.segs) - 1)][1])
         elif b - a == 1 and self.figure_question and not EXPLAIN.search(self.question):
             shown = figure_only(shown, self.question)
