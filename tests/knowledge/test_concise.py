@@ -9,7 +9,16 @@ from typing import List, Optional
 
 import pytest
 
-from knowledge.concise import SHORT_PASSAGE, concise, pieces, shown
+from knowledge.concise import (
+    SHORT_PASSAGE,
+    concise,
+    pieces,
+    shown,
+    slot,
+    unnumbered,
+    unrepeated,
+    without_purpose,
+)
 from knowledge.types import Answer, Citation, FaqMatch, Hit
 
 SUBSIDY = ("为支持企业发展，区政府出台了一系列措施，内容涉及融资、用工、房租等多个方面。对年营业收入超过1,000万元的企业，"
@@ -141,3 +150,65 @@ def test_one_row_the_question_did_not_pin_gives_way_to_the_whole_table() -> None
     assert shown(answer("高龄津贴每月多少钱", [row, table], faq)).text == table.text  # type: ignore[union-attr]
     assert shown(answer("85岁老人高龄津贴每月多少钱", [row, table], faq)).text == "80至89周岁每月300元。"  # type: ignore[union-attr]
     assert shown(answer("高龄津贴每月多少钱", [row, other])).text == row.text  # type: ignore[union-attr]  # no table to give
+
+
+# ---- the words that answer, inside the clause ------------------------------------------------------------------
+
+COUNT = ("据不完全统计，江苏省交通运输行业已成立临时党支部30多个，党员突击队300余个，每天有4.4万名交通干部职工奋战在防疫一线，"
+         "其中党员有8000多名。各地交通部门还组织志愿者服务队，为返程旅客提供测温、咨询等服务，保障春运返程平稳有序。")
+INSURANCE = ("二、自2020年2月起，湖北省可免征各类参保单位（不含机关事业单位）三项社会保险单位缴费部分，免征期限不超过5个月。 三、受疫情"
+             "影响生产经营出现严重困难的企业，可申请缓缴社会保险费，缓缴期限原则上不超过6个月，缓缴期间免收滞纳金。")
+
+
+def test_a_question_for_one_figure_gets_what_stands_where_its_question_word_is() -> None:
+    assert slot("每天有4.4万名交通干部职工奋战在防疫一线", "江苏省每天有多少名交通干部职工奋战在防疫一线？") == "4.4万名"
+    part = concise("江苏省每天有多少名交通干部职工奋战在防疫一线？", COUNT)
+    assert part.text == "4.4万" and not part.whole  # the measure word the question repeats (名) goes too
+
+
+def test_the_kind_of_figure_asked_for_picks_the_clause() -> None:
+    # a duration for 多久, not the date the measure starts
+    assert concise("湖北省免征参保单位社保缴费期限为多久？", INSURANCE).text == "不超过5个月"
+
+
+@pytest.mark.parametrize("question, text", [
+    ("湖北武汉开放了几个方舱医院？", "中央还安排了19个省份采取“一省包一市”的方式来对口支援湖北省。"),  # never 9个 out of 19个
+    ("辽宁省有多少户规模以上工业企业恢复开工？", "截至2月13日24时，老工业基地辽宁省已有4262户规模以上工业企业恢复开工。"),  # 截至…
+    ("支持哪几种企业复工？", "支持饲料企业、畜禽养殖企业加快复工复产"),  # never an item out of a list
+    ("可延期缴纳税款多久？", "受疫情影响的中小企业可延期缴纳税款3个月，但已享受缓缴政策的除外。"),  # the exception stays
+    ("哪个部门可以收取滞纳金？", "税务部门在延期期间不收取滞纳金"),  # the negation stays
+    ("可申请缓缴社会保险费多长时间？", "缓缴期限原则上不超过6个月；缓缴期间免收滞纳金"),  # a list joined by ；
+])
+def test_the_slot_never_drops_a_number_a_condition_a_list_item_an_exception_or_a_negation(question: str, text: str) -> None:
+    assert slot(text, question) == text
+
+
+def test_list_numbers_and_labels_go_numbers_stay() -> None:
+    assert unnumbered("二、自2020年2月起实行") == "自2020年2月起实行"
+    assert unnumbered("（三）保障用人单位正常生产经营秩序") == "保障用人单位正常生产经营秩序"
+    assert unnumbered("五是企业应落实日报告制度") == "企业应落实日报告制度"
+    assert unnumbered("2.5万元的补贴") == "2.5万元的补贴"  # a decimal, not a list number
+
+
+def test_a_last_clause_that_only_says_what_for_goes_unless_the_question_asks_why() -> None:
+    text = "海关在各个通关现场都开通了防疫物资受理专窗和绿色通道，确保物资通关“零延时”。"
+    assert without_purpose(text, "进口防疫物资如何通关？") == "海关在各个通关现场都开通了防疫物资受理专窗和绿色通道"
+    assert without_purpose(text, "为什么开通绿色通道？") == text
+    assert without_purpose("开通绿色通道，避免不得不排队的情况。", "如何通关？") == "开通绿色通道，避免不得不排队的情况。"
+
+
+def test_the_questions_words_at_the_start_go_only_before_a_predicate() -> None:
+    assert unrepeated("健康证明可以通过省政府网站、四川政务服务网等多渠道申报。", "四川健康证明申报渠道有哪些？") == \
+        "可以通过省政府网站、四川政务服务网等多渠道申报。"
+    for text, question in [("对参加疫情防治工作的医务人员和防疫工作者给予补助。", "对参加疫情防治工作的人员有什么补助？"),
+                           ("人力资源服务机构要创新服务方式。", "人力资源部门如何创新服务方式？"),  # never inside a name
+                           ("企业和个人通过公益性社会组织或者国家机关捐赠的现金和物品，允许全额扣除。", "企业和个人通过公益性社会组织捐赠如何扣除？")]:
+        assert unrepeated(text, question) == text
+
+
+@pytest.mark.parametrize("question", ["江苏省每天有多少名交通干部职工奋战在防疫一线？", "湖北省免征参保单位社保缴费期限为多久？",
+                                      "缓缴期限是多长时间", "哪个部门牵头", "党员有多少名"])
+def test_what_the_new_steps_show_is_the_passages_in_order(question: str) -> None:
+    for passage in (COUNT, INSURANCE, SUBSIDY, ELDERLY, HOUSING):
+        part = concise(question, passage)
+        assert part.text and in_order(part.text, passage), (question, part.text)
