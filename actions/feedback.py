@@ -12,15 +12,15 @@ from actions import conversation
 from actions.clients import eligibility, knowledge
 from actions.clients.eligibility import EligibilityError
 from bot.identity_text import bank_account, one_time_code
+from eligibility import ratings
+from knowledge.dates import parse_date, say_date
 
 NOT_UNDERSTOOD = "抱歉，我没太明白您的意思。您可以换个说法，或者说“转人工”由工作人员为您解答。"
 BUNDLE_LEFT = "好的，先不办。已填的信息都保存在您的数据账户里，随时说“开始办理”或“继续办理”某件事即可接着办。"
 APPLY_CANCELLED = "好的，已取消本次申报，您的信息不会提交。需要时随时说“一键申报”。"
 HANDOFF_DECLINED = "好的，那您可以换个说法再问我一次，我尽力帮您。"
 
-LEVELS = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
-BAD = {"不满意", "非常不满意"}
-RATING_BUTTONS = [{"title": level, "payload": f'/rate_service{{"rating": "{level}"}}'} for level in LEVELS]
+RATING_BUTTONS = ratings.buttons()
 
 # What an intent is called when the assistant asks "您是想问…"
 INTENT_WORDS = {
@@ -33,11 +33,9 @@ INTENT_WORDS = {
 
 def _by_day(iso: Any) -> str:
     """2026-12-04 -> 12月4日前（5个工作日内）: the due date as people say it."""
-    try:
-        _, month, day = str(iso).split("-")
-        return f"{int(month)}月{int(day)}日前（5个工作日内）"
-    except ValueError:
-        return "5个工作日内"
+    day = parse_date(iso)
+    # month and day only: a due date is days away
+    return f"{say_date(day, today=day)}前（5个工作日内）" if day is not None else "5个工作日内"
 
 
 def rating_buttons() -> List[Dict[str, str]]:
@@ -50,8 +48,9 @@ class ActionRateService(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        level = conversation.entity(tracker, "rating")
-        if level not in LEVELS:
+        # in either script: the model maps a typed 不满意 to 不滿意 (eligibility.ratings.level_of)
+        level = ratings.level_of(conversation.entity(tracker, "rating"))
+        if level is None:
             dispatcher.utter_message(text="请您为本次服务打个分：", buttons=rating_buttons())
             return []
         try:
@@ -60,7 +59,7 @@ class ActionRateService(Action):
             dispatcher.utter_message(text=exc.message)
             return []
         ticket = (result or {}).get("ticket") or {}
-        if level in BAD and ticket:
+        if level in ratings.BAD and ticket:
             dispatcher.utter_message(
                 text=f"很抱歉这次没让您满意。已为您登记回访，工单号 {ticket['id']}，工作人员会在5个工作日内联系您。"
                      "方便的话，请告诉我哪里不满意，我一并转给负责的同事。")

@@ -12,6 +12,8 @@ from typing import Dict, List, Optional
 
 import yaml
 
+from knowledge.dates import parse_date
+
 DEFAULT_MODES = Path(__file__).resolve().parent / "config" / "modes.yaml"
 HANDLINGS = ("免申即享", "秒批", "常规申报")
 
@@ -57,10 +59,10 @@ class InvalidModes(ValueError):
 def _date(value: object, where: str) -> Optional[dt.date]:
     if value is None or isinstance(value, dt.date):
         return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise InvalidModes(f"{where}: not a date: {value!r}") from None
+    day = parse_date(value)
+    if day is None:
+        raise InvalidModes(f"{where}: not a date: {value!r}")
+    return day
 
 
 def load_modes(path: Path = DEFAULT_MODES) -> ModesConfig:

@@ -14,6 +14,7 @@ from eligibility.rules.fields import SOURCE_LABELS, Catalogue, FieldSpec
 from eligibility.rules.sqlcompile import list_to_text, text_to_list
 from eligibility.rules.values import ValueTypeError, coerce, to_json
 from eligibility.storage import tables as t
+from knowledge.dates import parse_date
 
 BASE_COLUMNS = {c.name for c in t.profile_base_columns}
 
@@ -86,7 +87,10 @@ def from_row(row: Mapping[str, Any], catalogue: Catalogue) -> Dict[str, Any]:
         elif spec.kind == "int":
             values[name] = int(raw)
         elif spec.kind == "date" and isinstance(raw, str):
-            values[name] = dt.date.fromisoformat(raw)
+            day = parse_date(raw)
+            if day is None:
+                raise ValueError(f"{name}: not a date in the data account: {raw[:40]!r}")
+            values[name] = day
         else:
             values[name] = raw
     return values

@@ -11,6 +11,8 @@ import math
 import re
 from typing import Any, Tuple
 
+from knowledge.dates import parse_date
+
 TYPES = ("number", "int", "bool", "date", "enum", "list")
 _TRUE = {"true", "yes", "y", "1", "是", "有", "对", "已"}
 _FALSE = {"false", "no", "n", "0", "否", "无", "没有", "不是", "未"}
@@ -57,15 +59,9 @@ def _number(value: Any) -> float:
 
 
 def _date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            pass
+    day = parse_date(value.strip() if isinstance(value, str) else value)
+    if day is not None:
+        return day
     raise ValueTypeError("应为日期，格式如 2024-05-01", f"not an ISO date: {str(value)[:40]!r}")
 
 

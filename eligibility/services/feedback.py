@@ -12,14 +12,13 @@ from sqlalchemy.engine import Connection
 
 from eligibility.context import Context
 from eligibility.errors import AppError, invalid, not_found
+from eligibility.ratings import BAD, LEVELS
 from eligibility.services import audit
 from eligibility.services.profiles import checked_id, display_id
 from eligibility.services.working_time import add_working_days
 from eligibility.storage import tables as t
 from privacy.masking import mask_text
 
-LEVELS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
-BAD = ("不满意", "非常不满意")
 FLOWS = {
     "callback": {"待回访": ("整改中",), "整改中": ("已办结",), "已办结": ()},
     "complaint": {"待回访": ("整改中", "已办结"), "整改中": ("已办结",), "已办结": ()},

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from eligibility.clients.rasa import bot_event
 from eligibility.context import Context
 from eligibility.errors import AppError, not_found
+from eligibility.ratings import buttons as rating_buttons
 from eligibility.services import audit, staff
 from eligibility.services.feedback import insert_ticket, transcript_json, view
 from eligibility.services.profiles import checked_id, display_id
@@ -33,7 +34,6 @@ from privacy.masking import mask_text
 
 OPEN = ("待处理", "处理中")
 SCOPES = ("waiting", "mine", "open", "closed")
-RATING_LEVELS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
 HANDED_BACK = "本次人工服务已结束，感谢您的耐心。接下来由智能助手继续为您服务，您也可以为刚才的人工服务打个分："
 
 
@@ -275,7 +275,7 @@ def release(ctx: Context, tid: str, username: str, note: str) -> Dict[str, Any]:
         raise AppError(409, "not_your_handoff", "该会话不在您的接待中。", f"ticket {tid} is {row.status}")
     live: List[Dict[str, Any]] = []
     if row.conversation_id:
-        buttons = [{"title": level, "payload": f'/rate_service{{"rating": "{level}"}}'} for level in RATING_LEVELS]
+        buttons = rating_buttons()
         # first Rasa (nothing changes here if it is unreachable), then the ticket
         # resume, then listen: the dialogue policies see a bot waiting for the user, as after any turn
         ctx.bridge.append(row.conversation_id, [{"event": "resume"}, bot_event(HANDED_BACK, buttons=buttons),

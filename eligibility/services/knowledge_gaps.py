@@ -42,13 +42,13 @@ import sqlalchemy as sa
 from scipy import sparse
 
 from eligibility.context import Context
+from eligibility.ratings import BAD as BAD_RATINGS
 from eligibility.storage import tables as t
 from knowledge.simplified import to_simplified
 from privacy.masking import mask_text
 
 OUTCOMES = ("low_confidence", "not_found", "not_understood")  # what the action server reports
 SHOWN_OUTCOMES = (*OUTCOMES, "handoff")
-BAD_RATINGS = ("不满意", "非常不满意")
 MAX_TEXT = 2000
 THRESHOLD = 0.4
 EXAMPLES = 5
@@ -274,7 +274,7 @@ def report(ctx: Context, days: int = 30, limit: int = 50) -> Dict[str, Any]:
     return {"days": days, "total_questions": len(items), "ratings_without_question": unmatched, "groups": groups}
 
 
-CSV_COLUMNS = ("问题", "次数", "低置信度", "未找到", "未理解", "转人工", "不满意", "非常不满意", "最近一次", "相关文档",
+CSV_COLUMNS = ("问题", "次数", "低置信度", "未找到", "未理解", "转人工", *BAD_RATINGS, "最近一次", "相关文档",
                "其他问法", "差评原因")
 
 
@@ -286,7 +286,7 @@ def to_csv(rep: Dict[str, Any]) -> str:
     for g in rep["groups"]:
         o, r = g["outcomes"], g["ratings"]
         writer.writerow([_cell(g["question"]), g["count"], o["low_confidence"], o["not_found"], o["not_understood"],
-                         o["handoff"], r["不满意"], r["非常不满意"], g["last_seen"], " ".join(g["doc_ids"]),
+                         o["handoff"], *(r[level] for level in BAD_RATINGS), g["last_seen"], " ".join(g["doc_ids"]),
                          _cell("｜".join(g["examples"])), _cell("｜".join(g["reasons"]))])
     return buf.getvalue()
 

@@ -21,6 +21,7 @@ from eligibility.errors import AppError, not_found
 from eligibility.rules.policies import Policy, PolicySet
 from eligibility.services.profiles import checked_id, display_id
 from eligibility.storage import tables as t
+from knowledge.dates import parse_date, say_date
 
 ALL = "all"
 ALL_ALIASES = {"all", "全部", "全部政策", "所有政策", "所有", "全部类别"}
@@ -152,16 +153,11 @@ def reminders(policies: List[Policy], today: dt.date, days: int) -> List[Dict[st
 REMIND_DAYS = 7  # a window opening or closing within a week is reminded
 
 
-def say_date(day: dt.date, today: dt.date) -> str:
-    """12月3日 (with the year when it is not this year's)."""
-    return f"{day.year}年{day.month}月{day.day}日" if day.year != today.year else f"{day.month}月{day.day}日"
-
-
 def chat_reminder(r: Dict[str, Any], ps: PolicySet, today: dt.date) -> str:
     """A reminder as the assistant says it in the conversation: the policy, the date, what to do."""
     policy = ps.get(r["policy_id"])
     name = (policy.doc.short_title or policy.doc.title) if policy else r["title"]
-    day = dt.date.fromisoformat(r["date"])
+    day = parse_date(r["date"]) or today + dt.timedelta(days=r["days_until"])
     when = "今天" if r["days_until"] == 0 else f"{say_date(day, today)}（还有{r['days_until']}天）"
     if r["handling"] == "免申即享":
         act = "该政策免申即享，符合条件的无需申请，系统比对后会通知您。"
