@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import replies
 from actions.clients import eligibility, knowledge
 from actions.settings import get_settings
+from knowledge.search_defaults import LOW_CONFIDENCE_SCORE
 from knowledge.types import Answer
 
 
@@ -37,11 +38,6 @@ class ActionAnswerPolicy(Action):
         if gap is not None:  # the knowledge-gap view (fire-and-forget, short timeout)
             await eligibility.log_question(tracker.sender_id, answer.query or question, *gap)
         return [SlotSet("current_policy", top)] if top else []
-
-
-# Below this fused score no correct answer of eval/questions.jsonl was found (correct answers start near
-# 2.03; wrong and off-topic ones range 1.70-2.43): a passage shown under it is a guess worth a look.
-LOW_CONFIDENCE_SCORE = 2.0
 
 
 def gap_outcome(answer: Answer) -> Optional[Tuple[str, Optional[float], Optional[str]]]:

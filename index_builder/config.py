@@ -1,4 +1,5 @@
-"""index_builder settings: defaults in config.yml beside this file, overridden by a file or by code."""
+"""index_builder settings: defaults in config.yml beside this file (the ``search`` section's from
+knowledge.search_defaults, which config.yml may override), overridden by a file or by code."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 from typing import Any, Dict, Mapping, Optional
 
 import yaml
+
+from knowledge.search_defaults import search_settings
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "config.yml"
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +70,7 @@ class Config:
 
 def load_config(path: Optional[Path] = None, overrides: Optional[Mapping[str, Any]] = None) -> Config:
     """The defaults, then `path` (if given) on top, then `overrides`."""
-    raw = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8")) or {}
+    raw = _merge({"search": search_settings()}, yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8")) or {})
     if path is not None and Path(path).resolve() != DEFAULT_CONFIG:
         raw = _merge(raw, yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
     if overrides:

@@ -12,9 +12,9 @@ from knowledge.followup import NameIndex, rewrite
 from knowledge.hybrid import HybridRetriever
 from knowledge.index import LoadedIndex, load_index
 from knowledge.lexicon import expand
+from knowledge.search_defaults import FAQ_DOC_DEPTH, FAQ_THRESHOLD, TOP_K
 from knowledge.types import Answer, Citation, FaqMatch, Filters, Hit
 
-FAQ_DOC_DEPTH = 3  # without a conversation context, a FAQ answer must come from one of the top documents
 # A question is searched by its first MAX_QUESTION_CHARS characters: ordinary questions are far shorter (the
 # evaluation sets' longest is under 200), and a pasted page is answered from its beginning in bounded time
 # (bench/bench_hostile.py: the whole search stays linear in the length, about 20 ms at this size).
@@ -28,10 +28,10 @@ class KnowledgeBase:
         self.retriever = HybridRetriever(index)
         self.faq = FaqMatcher(index.faq, index.faq_vectors)
         self.names = NameIndex(index.docs)
-        self.threshold = float(index.settings.get("faq_threshold", 0.72))
+        self.threshold = float(index.settings.get("faq_threshold", FAQ_THRESHOLD))
 
     def ask(self, question: str, context_doc_id: Optional[str] = None, filters: Optional[dict] = None,
-            k: int = 5) -> Answer:
+            k: int = TOP_K) -> Answer:
         """Hits for the question (rewritten when it is a follow-up), and a curated answer when one fits.
 
         Only the first ``MAX_QUESTION_CHARS`` characters of a longer question are read."""

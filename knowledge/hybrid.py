@@ -19,6 +19,7 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
+from knowledge import search_defaults as D
 from knowledge.fusion import max_normalised, rrf, top_rows, weighted
 from knowledge.index import LoadedIndex
 from knowledge.types import Filters, Hit
@@ -30,12 +31,12 @@ class HybridRetriever:
     def __init__(self, index: LoadedIndex, settings: Optional[Dict[str, Any]] = None):
         self.index = index
         self.settings = {**index.settings, **(settings or {})}
-        self.weights = dict(self.settings.get("weights") or {"bm25": 1.0, "doc": 0.5, "dense": 0.2, "coverage": 2.0})
+        self.weights = dict(self.settings.get("weights") or D.WEIGHTS)
 
-    def search(self, query: str, k: int = 5, filters: Optional[Filters] = None) -> List[Hit]:
+    def search(self, query: str, k: int = D.TOP_K, filters: Optional[Filters] = None) -> List[Hit]:
         return self.search_ex(query, k, filters)
 
-    def search_ex(self, query: str, k: int = 5, filters: Optional[Filters] = None, mode: str = "hybrid") -> List[Hit]:
+    def search_ex(self, query: str, k: int = D.TOP_K, filters: Optional[Filters] = None, mode: str = "hybrid") -> List[Hit]:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         idx = self.index
@@ -56,14 +57,15 @@ class HybridRetriever:
         dense_rows = np.zeros(0, dtype=np.int64)
         if mode != "bm25":
             vector = idx.embedder.encode([query])[0]
-            dense_rows, sims = idx.dense.search(vector, int(self.settings.get("candidates", 200)), allowed)
+            dense_rows, sims = idx.dense.search(vector, int(self.settings.get("candidates", D.CANDIDATES)), allowed)
             dense = np.full(len(idx.chunks), float(sims.min(initial=0.0)) if len(sims) else 0.0, dtype=np.float32)
             dense[dense_rows] = sims
             parts["dense"] = dense
         fused = self._fuse(parts, dense_rows, allowed, mode)
         rows = [int(r) for r in top_rows(fused, k, allowed)]
         if mode != "dense":
-            floor, min_bm25 = float(self.settings.get("min_dense", 0.35)), float(self.settings.get("min_bm25", 0.0))
+            floor = float(self.settings.get("min_dense", D.MIN_DENSE))
+            min_bm25 = float(self.settings.get("min_bm25", D.MIN_BM25))
             dense_ok = parts["dense"] if mode == "hybrid" else np.zeros_like(raw)
             rows = [r for r in rows if (raw[r] > 0 and raw[r] >= min_bm25) or dense_ok[r] >= floor > 0]
         return [self._hit(r, float(fused[r])) for r in rows]
@@ -73,13 +75,13 @@ class HybridRetriever:
         if mode == "dense":
             return parts["dense"]
         weights = self.weights if mode == "hybrid" else {**self.weights, "dense": 0.0}
-        if self.settings.get("fusion", "weighted") != "rrf":
+        if self.settings.get("fusion", D.FUSION) != "rrf":
             return weighted(parts, weights)
-        depth = int(self.settings.get("candidates", 200))
+        depth = int(self.settings.get("candidates", D.CANDIDATES))
         rankings = {name: top_rows(values, depth, allowed) for name, values in parts.items() if name != "dense"}
         if "dense" in parts:
             rankings["dense"] = dense_rows
-        return rrf(rankings, weights, len(self.index.chunks), int(self.settings.get("rrf_k", 60)))
+        return rrf(rankings, weights, len(self.index.chunks), int(self.settings.get("rrf_k", D.RRF_K)))
 
     def _hit(self, row: int, score: float) -> Hit:
         chunk = self.index.chunks[row]

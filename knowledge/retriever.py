@@ -10,12 +10,13 @@ import numpy as np
 
 from knowledge.fusion import max_normalised, top_rows, weighted
 from knowledge.records import Chunk, DocMeta
+from knowledge.search_defaults import TOP_K, WEIGHTS
 from knowledge.textproc import Analyzer, BigramAnalyzer
 from knowledge.types import Filters, Hit
 
 
 class Retriever(Protocol):
-    def search(self, query: str, k: int = 5, filters: Optional[Filters] = None) -> List[Hit]: ...
+    def search(self, query: str, k: int = TOP_K, filters: Optional[Filters] = None) -> List[Hit]: ...
 
 
 def bm25_brute_force(query: Sequence[str], docs: Sequence[Sequence[str]], k1: float = 1.5, b: float = 0.75) -> np.ndarray:
@@ -62,9 +63,9 @@ class InMemoryRetriever:
         self.embed = embed
         self.vectors = embed([c.indexed_text() for c in self.chunks]) if embed and self.chunks else None
         self.k1, self.b = k1, b
-        self.weights = weights or {"bm25": 1.0, "dense": 0.2, "coverage": 2.0}
+        self.weights = weights or {name: w for name, w in WEIGHTS.items() if name != "doc"}  # no document prior
 
-    def search(self, query: str, k: int = 5, filters: Optional[Filters] = None) -> List[Hit]:
+    def search(self, query: str, k: int = TOP_K, filters: Optional[Filters] = None) -> List[Hit]:
         filters = Filters.of(filters)
         allowed = np.array([filters is None or filters.accepts({**self.meta[c.doc_id].to_json()})
                             for c in self.chunks], dtype=bool)

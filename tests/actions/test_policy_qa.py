@@ -11,8 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import replies
 from actions import settings as action_settings
 from actions.clients import eligibility
-from actions.policy_qa import LOW_CONFIDENCE_SCORE, ActionAnswerPolicy, gap_outcome
+from actions.policy_qa import ActionAnswerPolicy, gap_outcome
 from eligibility.storage import tables as t
+from knowledge.search_defaults import LOW_CONFIDENCE_SCORE
 from knowledge.types import Answer
 from tests.actions.conftest import Service, custom, said, slots_set, tracker
 
