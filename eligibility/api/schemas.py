@@ -6,6 +6,8 @@ from typing import Any, Dict, List, Literal, Optional
 
 from pydantic import BaseModel, Field, root_validator, validator
 
+from eligibility.ratings import LEVELS
+
 MAX_FIELDS = 200
 
 
@@ -84,7 +86,7 @@ class GrantConfirm(Body):
 
 
 class RatingRequest(Body):
-    level: Literal["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
+    level: Literal[LEVELS]  # type: ignore[valid-type]
     reason: Optional[str] = Field(None, max_length=1000)
     conversation_id: Optional[str] = Field(None, min_length=1, max_length=80)
     application_id: Optional[str] = Field(None, min_length=1, max_length=40)
@@ -239,6 +241,7 @@ class AssistAnswer(BaseModel):
     citation: AssistCitation
     score: float
     policy: Optional[AssistPolicy] = Field(None, description="文件为附条件的政策时：其政策编号与条件")
+    notice: Optional[str] = Field(None, description="文件已被替代或已过申报期/有效期时的提示")
     copy_text: str = Field(..., description="复制给来电人的内容：答案与依据")
 
 

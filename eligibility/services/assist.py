@@ -19,6 +19,7 @@ from eligibility.services import audit, feedback
 from eligibility.services.matching import Filters, match
 from eligibility.services.profiles import checked_id, display_id, profile_view
 from knowledge.base import KnowledgeBase, load_knowledge_base
+from knowledge.freshness import notice
 from knowledge.types import Citation
 
 ANSWERS = 5  # suggestions shown, one per document
@@ -69,10 +70,11 @@ def _suggestion(ctx: Context, kind: str, text: str, citation: Citation, score: f
         asked, text = found.group("q").strip(), found.group("a").strip()
     cite = _citation(citation)
     policy = ctx.policies.get(citation.doc_id)
+    stale = notice(citation.validity, ctx.today())  # replaced, or its window has ended: the bot says so too
     return {"kind": kind, "text": text, "matched_question": asked, "doc_id": citation.doc_id,
             "title": citation.title, "citation": cite, "score": round(float(score), 4),
             "policy": policy_brief(policy) if policy is not None and policy.conditions else None,
-            "copy_text": f"{text}\n{cite['text']}"}
+            "notice": stale, "copy_text": "\n".join([text, *([stale] if stale else []), cite["text"]])}
 
 
 def suggest(ctx: Context, question: str) -> Dict[str, Any]:

@@ -77,6 +77,17 @@ def test_an_obvious_question_gets_its_document_first_with_a_citation(app: FastAP
     assert not top["text"].startswith("问："), "a FAQ passage is shown as its answer"
 
 
+def test_an_out_of_date_document_says_so_as_the_bot_does(operator: TestClient) -> None:
+    """The service's today (2026-11-27 in these tests): ENT-045's measure ended 2023-06-30, ENT-030 was replaced."""
+    expired = next(a for a in ask(operator, "重大商业项目开业促销补贴能补多少钱？") if a["doc_id"] == "ENT-045")
+    assert expired["notice"] == "该政策已于2023年6月30日到期，以主管部门最新通知为准。"
+    assert expired["copy_text"].split("\n")[1] == expired["notice"]  # read out to the caller with the answer
+    replaced = next(a for a in ask(operator, "技改投资补贴能拿多少？") if a["doc_id"] == "ENT-030")
+    assert replaced["notice"].startswith("该文件已被《企业技术改造项目扶持计划操作规程》")
+    current = ask(operator, "居住证第一次怎么申请")[0]
+    assert current["notice"] is None and len(current["copy_text"].split("\n")) == 2
+
+
 def test_a_policy_answer_carries_its_conditions_in_plain_words(app: FastAPI, operator: TestClient) -> None:
     top = ask(operator, "高龄老人津贴怎么领？")[0]
     policy = app.state.ctx.policies.get("CIT-024")
