@@ -1,6 +1,10 @@
-"""Rasa checks every answer of the action server with ``jsonschema.validate(result, schema)``, which first
-checks the (constant) schema itself against the Draft 2020-12 meta-schema: about 18 ms of every custom
-action on these cores, before the answer is even looked at. A matching turn runs two or three custom
+"""Runtime speedups of the Rasa server that change none of its outputs (same parse, same chosen action, same
+replies); each is checked against the slow path on real inputs in tests/bot/test_rasa_speedups.py and measured
+by bench/load/components.py.
+
+**1. The action server's answers, schema checked once.** Rasa checks every answer of the action server with
+``jsonschema.validate(result, schema)``, which first checks the (constant) schema itself against the Draft
+2020-12 meta-schema: about 18 ms of every custom action on these cores, before the answer is even looked at. A matching turn runs two or three custom
 actions (the form's validation, its question or the matches, and at the start action_start_matching),
 so that check was about 40 % of the turn; a search turn runs one.
 
@@ -8,24 +12,68 @@ so that check was about 40 % of the turn; a search turn runs one.
 once, at install): every answer is still validated against the same schema; an answer that fails goes
 through Rasa's own method, so the error raised and its message are Rasa's. Installed in every process
 that runs Rasa (``bot/__init__.py``: Rasa imports this package for the custom NLU components); nothing
-changes for a process without Rasa (the action server, the eligibility service)."""
+changes for a process without Rasa (the action server, the eligibility service).
+
+**2. TED predicts only when its prediction could be chosen.** The dialogue policies are nodes of Rasa's prediction
+graph: Memoization, Rules and TED each predict, and ``DefaultPolicyPredictionEnsemble`` keeps the prediction with
+the highest (max confidence, policy priority), after "no user" and end-to-end predictions have overruled the others
+and a rejected action's confidence has been set to 0. A rule or a memorised story predicts with confidence 1.0 at
+priority 6 or 3; TED's confidences are a softmax (at most 1.0: the top class is exp(0) = 1 divided by a sum of at
+least 1, and TF's multiply-by-the-inverse keeps every product at most 1) at priority 1, so whenever a rule or a
+memorised story has decided, TED's prediction is computed and thrown away — about a third of a turn's CPU.
+``install()`` wraps, in every prediction graph built afterwards, the TED node in a deferral and the ensemble node
+in a step that runs TED only when no other prediction is certain to beat any TED prediction (the same test the
+ensemble applies, with TED's confidence at its bound 1.0). Otherwise TED runs exactly as before, with the same
+inputs. Only a TED that predicts from intents (no end-to-end text features: its prediction is never end-to-end
+nor "no user") with softmax confidences is deferred; any other graph is left as it is.
+
+**3. The linear intent classifier multiplies by its coefficients without copying them.** scikit-learn's
+``LogisticRegression.decision_function`` computes ``X @ coef_.T``; with ``X`` sparse, scipy ravels the dense
+operand in C order, and ``coef_.T`` of a C-ordered ``coef_`` (27 classes × 69,669 n-grams, float64) is
+Fortran-ordered: a 15 MB copy on every message (1.9 ms of 2.3 here). The loaded classifier's ``coef_`` is kept in
+Fortran order, so ``coef_.T`` is C-contiguous and used as it is: the same numbers multiplied in the same order,
+bit for bit the same probabilities (the trained file is not touched; bot/components/ is a training input).
+
+``set_enabled(False)`` turns the runtime speedups off (TED then always runs, the coefficients are C-ordered again;
+the schema check stays): for the benchmark and the tests that compare both paths."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict
+import weakref
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 MARK = "_policybot_checked_once"
+GRAPH_MARK = "_policybot_lazy_ted"
+_state: Dict[str, bool] = {"enabled": True}
+
+
+def set_enabled(on: bool) -> None:
+    """Runtime switch of the speedups (TED's deferral, the coefficients' order); for benchmarks and tests."""
+    _state["enabled"] = bool(on)
+    for estimator, (c_order, f_order) in list(_coefficients.items()):
+        estimator.coef_ = f_order if on else c_order
+
+
+def enabled() -> bool:
+    return _state["enabled"]
 
 
 def install() -> bool:
-    """Patch ``rasa.core.actions.action.RemoteAction`` (idempotent). False when Rasa is not importable."""
+    """Patch Rasa (idempotent). False when Rasa is not importable."""
     try:
         from jsonschema import validators
         from rasa.core.actions.action import RemoteAction
+        from rasa.engine.runner.dask import DaskGraphRunner
     except ImportError:
         return False
+    _install_schema_once(RemoteAction, validators)
+    _install_lazy_ted(DaskGraphRunner)
+    return True
+
+
+def _install_schema_once(RemoteAction: Any, validators: Any) -> None:  # noqa: N803 - Rasa's class
     if getattr(RemoteAction, MARK, False):
-        return True
+        return
     spec_of = RemoteAction.action_response_format_spec
     schema = spec_of()
     cls = validators.validator_for(schema)
@@ -38,6 +86,180 @@ def install() -> bool:
             return True
         return stock(self, result)  # Rasa's own check: its ValidationError and message
 
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    RemoteAction._validate_action_result = _validate_action_result
     setattr(RemoteAction, MARK, True)
+
+
+# ---- 2. TED only when it could win ------------------------------------------------------------------------
+
+TED_BOUND = 1.0  # the highest confidence a softmax TED can give
+
+
+class DeferredPrediction:
+    """What the prediction graph passes on in place of TED's prediction: TED's node and its inputs, run on
+    ``resolve()``."""
+
+    __slots__ = ("node", "inputs")
+
+    def __init__(self, node: Any, inputs: Tuple[Any, ...]) -> None:
+        self.node, self.inputs = node, inputs
+
+    def resolve(self) -> Any:
+        return self.node(*self.inputs)[1]
+
+
+class LazyPolicyNode:
+    """Stands in for a TED node of the prediction graph: returns its deferred prediction (while enabled)."""
+
+    def __init__(self, node: Any) -> None:
+        self.node = node
+
+    def __call__(self, *inputs: Any) -> Tuple[str, Any]:
+        if not enabled():
+            return self.node(*inputs)  # type: ignore[no-any-return]
+        return self.node._node_name, DeferredPrediction(self.node, inputs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.node, name)
+
+
+def rejected_action(tracker: Any) -> Optional[str]:
+    """The action the ensemble zeroes in every prediction: the last action event, when it was a rejection
+    (``DefaultPolicyPredictionEnsemble._best_policy_prediction``)."""
+    from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected
+
+    for event in reversed(tracker.events):
+        if isinstance(event, ActionExecutionRejected):
+            return str(event.action_name)
+        if isinstance(event, ActionExecuted):
+            return None
+    return None
+
+
+def decided_without(others: List[Any], deferred_priority: int, tracker: Any, domain: Any) -> bool:
+    """True when ``DefaultPolicyPredictionEnsemble`` picks one of ``others`` whatever a non-end-to-end, not
+    "no user" prediction of priority ``deferred_priority`` and confidence at most TED_BOUND would be."""
+    if any(p.is_no_user_prediction for p in others):
+        return True  # "no user" predictions overrule the rest, TED's among them
+    if any(p.is_end_to_end_prediction for p in others):
+        return True  # end-to-end predictions overrule TED's (never end-to-end here)
+    rejected = rejected_action(tracker)
+    index = domain.index_for_action(rejected) if rejected else None
+    for p in others:
+        scores = [c for i, c in enumerate(p.probabilities) if i != index]
+        if scores and (max(scores), p.policy_priority) > (TED_BOUND, deferred_priority):
+            return True
+    return False
+
+
+class LazyEnsembleNode:
+    """The ensemble node of the prediction graph: resolves a deferred TED prediction only when it could be
+    chosen, otherwise passes nothing in its place (the ensemble keeps only ``PolicyPrediction`` inputs)."""
+
+    def __init__(self, node: Any, priorities: Dict[str, int]) -> None:
+        self.node, self.priorities = node, priorities
+
+    def __call__(self, *inputs: Any) -> Tuple[str, Any]:
+        from rasa.core.policies.policy import PolicyPrediction
+
+        deferred = [(i, v) for i, v in enumerate(inputs) if isinstance(v, tuple) and isinstance(v[1], DeferredPrediction)]
+        if not deferred:
+            return self.node(*inputs)  # type: ignore[no-any-return]
+        values = {v[0]: v[1] for v in inputs if isinstance(v, tuple)}
+        names = self.node._inputs
+        tracker, domain = values.get(names.get("tracker")), values.get(names.get("domain"))
+        others = [v for v in values.values() if isinstance(v, PolicyPrediction)]
+        out = list(inputs)
+        for i, (name, value) in deferred:
+            if enabled() and tracker is not None and domain is not None and others and decided_without(
+                    others, self.priorities[name], tracker, domain):
+                out[i] = (name, None)
+            else:
+                out[i] = (name, value.resolve())
+        return self.node(*out)  # type: ignore[no-any-return]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.node, name)
+
+
+def deferrable_ted(node: Any) -> bool:
+    """A TED node whose prediction is never end-to-end nor "no user" and whose confidences are a softmax."""
+    from rasa.core.policies.ted_policy import TEDPolicy
+    from rasa.shared.nlu.constants import TEXT
+    from rasa.utils.tensorflow.constants import MODEL_CONFIDENCE, SOFTMAX
+
+    component = getattr(node, "_component", None)
+    return (isinstance(node, _graph_node()) and issubclass(node._component_class, TEDPolicy)
+            and node._fn_name == "predict_action_probabilities" and "precomputations" not in node._inputs
+            and component is not None and getattr(component, "config", {}).get(MODEL_CONFIDENCE) == SOFTMAX
+            and not getattr(component, "only_e2e", True) and TEXT not in getattr(component, "fake_features", {TEXT: 1})
+            and isinstance(getattr(component, "priority", None), int))
+
+
+def _graph_node() -> Any:
+    from rasa.engine.graph import GraphNode
+
+    return GraphNode
+
+
+def lazy_ted(nodes: Dict[str, Any]) -> Dict[str, Any]:
+    """The graph's nodes with every deferrable TED node that feeds only the default ensemble wrapped."""
+    from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
+
+    out = dict(nodes)
+    for name, node in nodes.items():
+        if not (isinstance(node, _graph_node()) and node._component_class is DefaultPolicyPredictionEnsemble
+                and node._fn_name == "combine_predictions_from_kwargs"):
+            continue
+        teds = {}
+        for provider in node._inputs.values():
+            feeds = [n for n, other in nodes.items() if provider in getattr(other, "_inputs", {}).values()]
+            if provider in nodes and deferrable_ted(nodes[provider]) and feeds == [name]:
+                teds[provider] = int(nodes[provider]._component.priority)
+        if teds:
+            for provider in teds:
+                out[provider] = LazyPolicyNode(nodes[provider])
+            out[name] = LazyEnsembleNode(node, teds)
+    return out
+
+
+def _install_lazy_ted(DaskGraphRunner: Any) -> None:  # noqa: N803 - Rasa's class
+    if getattr(DaskGraphRunner, GRAPH_MARK, False):
+        return
+    stock = DaskGraphRunner._instantiate_nodes
+
+    def _instantiate_nodes(*args: Any, **kwargs: Any) -> Dict[str, Any]:
+        nodes = stock(*args, **kwargs)
+        for node in nodes.values():
+            linear_coefficients_in_fortran_order(getattr(node, "_component", None))
+        return lazy_ted(nodes)
+
+    DaskGraphRunner._instantiate_nodes = staticmethod(_instantiate_nodes)
+    setattr(DaskGraphRunner, GRAPH_MARK, True)
+
+
+# ---- 3. the linear intent classifier's coefficients ----------------------------------------------------------
+
+LINEAR_INTENT = "bot.components.linear_intent"
+# estimator -> (coef_ as trained, coef_ in Fortran order); weak, so a model dropped is freed
+_coefficients: weakref.WeakKeyDictionary[Any, Tuple[Any, Any]] = weakref.WeakKeyDictionary()
+
+
+def linear_coefficients_in_fortran_order(component: Any) -> bool:
+    """Keeps the coefficients of a loaded ``LinearIntentClassifier``'s logistic regression in Fortran order
+    (``coef_.T`` C-contiguous). True when it did."""
+    if component is None or type(component).__module__ != LINEAR_INTENT:
+        return False
+    model = getattr(component, "_model", None)
+    steps = getattr(model, "steps", None)
+    estimator: Any = steps[-1][1] if steps else None
+    coef = getattr(estimator, "coef_", None)
+    if estimator is None or coef is None or getattr(coef, "ndim", 0) != 2:
+        return False
+    import numpy as np
+
+    fortran = np.asfortranarray(coef)
+    _coefficients[estimator] = (coef, fortran)
+    if enabled():
+        estimator.coef_ = fortran
     return True

@@ -10,6 +10,7 @@ are idle (py-spy counts a thread blocked inside uvloop's C code as active).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import subprocess
@@ -190,4 +191,59 @@ class Profiler:
                 log = (self.out_dir / f"{name}.py-spy.log").read_text(errors="replace")[-300:]
                 out[name] = {"error": f"py-spy wrote nothing (exit {proc.returncode}): {log}"}
         self.running.clear()
+        return out
+
+
+SAMPLER_PATH = Path(__file__).resolve().parent / "sampler"
+
+
+class SamplerProfiler:
+    """The same as ``Profiler`` without py-spy: the services sample themselves (sampler/sitecustomize.py).
+    ``environment()`` must be in the services' environment when they start; ``start`` opens the window,
+    ``results`` closes it and reduces each service's samples (a service's child processes merged into it)."""
+
+    def __init__(self, out_dir: Path, hz: int = 67) -> None:
+        self.out_dir, self.hz = out_dir, hz
+        self.targets: Dict[str, List[int]] = {}
+        self.timer: Optional[Any] = None
+
+    def environment(self) -> Dict[str, str]:
+        import os
+
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        path = os.environ.get("PYTHONPATH", "")
+        return {"POLICYBOT_SAMPLER_DIR": str(self.out_dir), "POLICYBOT_SAMPLER_HZ": str(self.hz),
+                "PYTHONPATH": f"{SAMPLER_PATH}{os.pathsep}{path}" if path else str(SAMPLER_PATH)}
+
+    def start(self, targets: Mapping[str, int], seconds: float, rate: int = 67,
+              subprocesses: Sequence[str] = ()) -> None:
+        import threading
+
+        import psutil
+
+        for name, pid in targets.items():
+            pids = [pid]
+            with contextlib.suppress(psutil.Error):
+                pids += [c.pid for c in psutil.Process(pid).children(recursive=True)]
+            self.targets[name] = pids
+        (self.out_dir / "go").touch()
+        self.timer = threading.Timer(seconds, lambda: (self.out_dir / "stop").touch())
+        self.timer.daemon = True
+        self.timer.start()
+
+    def results(self, timeout: float = 60) -> Dict[str, Any]:
+        import time
+
+        if self.timer is not None:
+            self.timer.join(timeout)
+        (self.out_dir / "stop").touch()
+        deadline = time.monotonic() + 10
+        out: Dict[str, Any] = {}
+        for name, pids in self.targets.items():
+            files = [self.out_dir / f"{pid}.raw.txt" for pid in pids]
+            while not any(f.exists() for f in files) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            text = "".join(f.read_text(encoding="utf-8", errors="replace") for f in files if f.exists())
+            out[name] = reduce(parse_raw(text)) if text else {"error": "the service wrote no samples"}
+        self.targets.clear()
         return out

@@ -2,7 +2,7 @@
 the other in one process, with the figures side by side.
 
     python bench/load/run.py --users 50 --minutes 5          # 50 conversations pausing 1–3 s, 5 minutes each mode
-    python bench/load/run.py --saturation --users 16 --minutes 2 --profile   # no pauses; py-spy each service
+    python bench/load/run.py --saturation --users 16 --minutes 2 --profile   # no pauses; profile each service
     python bench/load/run.py --quick                          # 30-second smoke of both modes
 
 Each mode is started on free ports with its own state in a temp directory (as bench/bench_turn.py and
@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -42,7 +42,7 @@ from bench.load import journeys as journeys_mod  # noqa: E402
 from bench.load import trackers  # noqa: E402
 from bench.load.client import Load, Settings, warm_up  # noqa: E402
 from bench.load.machine import CpuMeter, busy_elsewhere, loadavg  # noqa: E402
-from bench.load.profile import Profiler, find_py_spy  # noqa: E402
+from bench.load.profile import Profiler, SamplerProfiler, find_py_spy  # noqa: E402
 from bench.load.stats import Turn, by_minute, summarize, table  # noqa: E402
 from privacy.masking import mask_text  # noqa: E402
 
@@ -179,7 +179,20 @@ def measure(mode: Mode, args: argparse.Namespace, journeys: Sequence[journeys_mo
           + ", ".join(f"{p['name']} ({p['cores']})" for p in before["top"][:4]), flush=True)
     result: Dict[str, Any] = {"mode": mode.name, "machine_before": before}
     began = time.time()
-    took = mode.start()
+    sampler = None
+    if args.profile and not py_spy:  # the services sample themselves: their environment must say so at start
+        sampler = SamplerProfiler(out / f"profile-{mode.name}")
+        saved = {k: os.environ.get(k) for k in sampler.environment()}
+        os.environ.update(sampler.environment())
+    try:
+        took = mode.start()
+    finally:
+        if sampler is not None:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
     result["stack_start_s"] = round(took, 1)
     print(f"   {mode.name}: all services healthy in {took:.0f} s", flush=True)
     try:
@@ -198,7 +211,7 @@ def measure(mode: Mode, args: argparse.Namespace, journeys: Sequence[journeys_mo
               f", {args.seconds:.0f} s …", flush=True)
         load = Load(settings, journeys)
         meter = CpuMeter(mode.groups())
-        profiler = None
+        profiler: Optional[Union[Profiler, SamplerProfiler]] = sampler
         if args.profile and py_spy:
             profiler = Profiler(py_spy, out / f"profile-{mode.name}")
         turns, window = run_load(load, meter, profiler, mode, args)
@@ -224,7 +237,7 @@ def measure(mode: Mode, args: argparse.Namespace, journeys: Sequence[journeys_mo
     return result
 
 
-def run_load(load: Load, meter: CpuMeter, profiler: Optional[Profiler], mode: Mode,
+def run_load(load: Load, meter: CpuMeter, profiler: Optional[Union[Profiler, SamplerProfiler]], mode: Mode,
              args: argparse.Namespace) -> Tuple[List[Turn], float]:
     async def main() -> float:
         progress = asyncio.create_task(report_progress(load, args.seconds))
@@ -355,7 +368,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     p.add_argument("--ramp", type=float, default=3.0, help="users start spread over this many seconds")
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--journeys", type=Path, default=journeys_mod.JOURNEYS_FILE)
-    p.add_argument("--profile", action="store_true", help="sample every Python service with py-spy during the run")
+    p.add_argument("--profile", action="store_true", help="sample every Python service during the run (py-spy, else the in-process sampler)")
     p.add_argument("--py-spy", default=None, help="path of py-spy (default: on PATH)")
     p.add_argument("--out", type=Path, default=None, help="where turns and profiles go (default var/load/<time>)")
     args = p.parse_args(argv)
@@ -381,7 +394,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     py_spy = find_py_spy(args.py_spy) if args.profile else None
     if args.profile and not py_spy:
-        print("--profile: py-spy not found (pip install py-spy, then --py-spy PATH); running without it", flush=True)
+        print("--profile: py-spy not found; the services sample themselves (bench/load/sampler/)", flush=True)
     kind = "saturation" if args.saturation else ("quick" if args.quick else "paced")
     started = time.time()
     print(f"load test ({kind}): {args.users} users, {args.seconds:.0f} s per mode, modes {', '.join(args.modes)}, "
