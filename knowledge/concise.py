@@ -523,6 +523,7 @@ SLOT_WH = re.compile(r"多少|几|多久|多长|多大|多高|何时|什么时�
 SLOT_INSIDE = 2.0  # a question character inside the answer costs this many outside it
 SLOT_LOOSE = 6  # characters that are not the question's and may go on each side of the answer, inside its clause
 SLOT_NEAR = 3  # characters between the question's words and the answer (达, 已有)
+FIGURE_FIRST = re.compile(r"(约|近|超过|逾|共|不超过|不少于|不低于|最高|最多|至少|达|已有|有|为|每)?[0-9０-９一二三四五六七八九十两百千]")
 NUMBER_CHARS = frozenset("0123456789０１２３４５６７８９.．%％")
 UNIT_AFTER = frozenset("%％万亿千百元个月日号年时分秒岁户家人名条项件只次倍")
 LIST_MARKS = "、/"
@@ -612,10 +613,8 @@ def _settle(shown: str, question: str, i: int, j: int, restated: Sequence[bool])
             opened.append(k)
         elif shown[k] in CLOSE and opened:
             o = opened.pop()
-            if o < i <= k:
-                i = o
-            if o < j <= k:
-                j = k + 1
+            if o < i <= k or o < j <= k:
+                return shown  # the question's words inside a title or a quotation stand next to nothing
     while i < j and shown[i] in TRAILING + "。、":
         i += 1
     if 0 < i < n and shown[i] in COMPLEMENT:
@@ -623,8 +622,8 @@ def _settle(shown: str, question: str, i: int, j: int, restated: Sequence[bool])
     core = shown[i:j].rstrip(TRAILING + "、。")
     if len(core) < 2 or any(c in core for c in "，,；;。！？!?：") or core[0] == "的" or core[-1] == "的":
         return shown
-    if FIGURE_QUESTION.search(question) and NUMBER.search(shown) and not NUMBER.search(core):
-        return shown  # asked for a figure: the answer holds it
+    if FIGURE_QUESTION.search(question) and NUMBER.search(shown) and not FIGURE_FIRST.match(core):
+        return shown  # asked for a figure: the answer starts with it
     ps = pieces(shown)
     lo = max((p.start for p in ps if p.start <= i), default=0)
     hi = min((p.end for p in ps if p.end >= j), default=n)

@@ -212,3 +212,12 @@ def test_what_the_new_steps_show_is_the_passages_in_order(question: str) -> None
     for passage in (COUNT, INSURANCE, SUBSIDY, ELDERLY, HOUSING):
         part = concise(question, passage)
         assert part.text and in_order(part.text, passage), (question, part.text)
+
+
+def test_the_slot_stays_out_of_titles_and_a_figure_answer_starts_with_its_figure() -> None:
+    # 龙华区 inside the title is no anchor: the verb before the title stays
+    text = "需满足《深圳市龙华区推动上市企业三年倍增若干措施》第三条的主体要求。"
+    assert slot(text, "龙华区的企业冲IPO，区政府一共能补多少钱") == text
+    # 签|订 is one word: what follows the question's 签 is not the figure
+    text = "须与龙华区内单位签订3年及以上的连续劳动（聘用）合同并全职在岗"
+    assert slot(text, "龙舞华章人才补贴要求跟单位签几年合同？") == text
