@@ -419,6 +419,7 @@ class _Reading:
         shown = unnumbered(shown)
         shown = without_heading(shown)
         shown = without_purpose(shown, self.question)
+        shown = without_restated_tail(shown, self.question)
         return unrepeated(shown, self.question)
 
     def with_lead_in(self, table_start: int, row: int) -> str:
@@ -675,6 +676,22 @@ def without_purpose(shown: str, question: str) -> str:
         return shown
     out = shown[:ps[-2].end].strip().rstrip(TRAILING)
     return out if len(grams(out) - grams(strip_question_words(qn))) >= SHOWN_FRESH else shown
+
+
+def without_restated_tail(shown: str, question: str) -> str:
+    """The answer without a last clause made of the question's own words (“…作出突出贡献的企业，在经营业绩考核中予以加分
+    奖励” asked “哪些企业可在经营业绩考核中予以加分奖励”): what precedes it answers. A negation stays."""
+    ps = pieces(shown)
+    if len(ps) < 2 or ps[-2].stop != "clause":
+        return shown
+    qn = normalise(question)
+    q = grams(strip_question_words(qn))
+    last = _bare(shown[ps[-1].start:ps[-1].end])
+    if (len(grams(last) - q) >= FRESH or any(NEGATION.match(c) and c not in qn for c in last)
+            or QUALIFIER.search(_bare(shown[ps[-2].start:ps[-2].end]))):
+        return shown  # something new, a negation, or a condition that governs it
+    out = shown[:ps[-2].end].strip().rstrip(TRAILING)
+    return out if len(grams(out) - q) >= SHOWN_FRESH else shown
 
 
 def unrepeated(shown: str, question: str) -> str:

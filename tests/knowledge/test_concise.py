@@ -18,6 +18,7 @@ from knowledge.concise import (
     unnumbered,
     unrepeated,
     without_purpose,
+    without_restated_tail,
 )
 from knowledge.types import Answer, Citation, FaqMatch, Hit
 
@@ -221,3 +222,10 @@ def test_the_slot_stays_out_of_titles_and_a_figure_answer_starts_with_its_figure
     # 签|订 is one word: what follows the question's 签 is not the figure
     text = "须与龙华区内单位签订3年及以上的连续劳动（聘用）合同并全职在岗"
     assert slot(text, "龙舞华章人才补贴要求跟单位签几年合同？") == text
+
+
+def test_a_last_clause_of_the_questions_words_goes_unless_a_condition_governs_it() -> None:
+    text = "各地将加快发放一次性防疫补贴，每家企业最高5万元，在复工复产中予以支持。"
+    assert without_restated_tail(text, "各地在复工复产中予以什么支持？") == "各地将加快发放一次性防疫补贴，每家企业最高5万元"
+    governed = "对在疫情防控阻击战中作出突出贡献的企业，在经营业绩考核中予以加分奖励。"
+    assert without_restated_tail(governed, "哪些企业可在经营业绩考核中予以加分奖励？") == governed
