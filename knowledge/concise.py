@@ -294,7 +294,7 @@ class _Reading:
         if not self.figure_question:
             return False
         asked = set(re.findall(r"\d+(?:\.\d+)?", normalise(self.question)))
-        return any(x not in asked for x in re.findall(r"\d+(?:\.\d+)?", normalise(text)))
+        return any(x not in asked for x in re.findall(r"\d+(?:\.\d+)?", normalise(unnumbered(text))))
 
     def wanted(self, text: str) -> bool:
         """The text has the kind of figure the question asks for (a duration, a date, an amount, a share)."""
@@ -520,17 +520,17 @@ def shown(answer: Answer) -> Optional[Shown]:
 WH = re.compile(r"多少[钱个家所人天项条次批种类户名元亿万]?|几[个家所人天项条次批种类方面岁年月号户名]*|什么时候|什么时间|什么|哪些|哪个|"
                 r"哪几[个种类项家方面]*|哪里|哪儿|哪|何时|何种|何处|何地|如何|怎么样|怎么|怎样|谁|多久|多长时间|多长|多大|多高")
 # Questions for one thing (a figure, a date, a place, a name): its answer can stand alone.
-SLOT_WH = re.compile(r"多少|几|多久|多长|多大|多高|何时|什么时候|什么时间|哪个|哪里|哪儿|何处|何地|谁|哪天|哪一天")
+SLOT_WH = re.compile(r"多少|(?<!哪)几|多久|多长|多大|多高|何时|什么时候|什么时间|哪个|哪里|哪儿|何处|何地|谁|哪天|哪一天")
 SLOT_INSIDE = 2.0  # a question character inside the answer costs this many outside it
 SLOT_LOOSE = 6  # characters that are not the question's and may go on each side of the answer, inside its clause
 SLOT_NEAR = 3  # characters between the question's words and the answer (达, 已有)
 FIGURE_FIRST = re.compile(r"(约|近|超过|逾|共|不超过|不少于|不低于|最高|最多|至少|达|已有|有|为|每)?[0-9０-９一二三四五六七八九十两百千]")
 NUMBER_CHARS = frozenset("0123456789０１２３４５６７８９.．%％")
 UNIT_AFTER = frozenset("%％万亿千百元个月日号年时分秒岁户家人名条项件只次倍")
-LIST_MARKS = "、/"
+LIST_MARKS = "、/和及与或"  # what joins items: an answer never takes some of them
 _NOT_WORD_CHAR = re.compile(r"[\W_]")
 NUMBERING = re.compile(r"\s*(第[" + _CN + r"\d]+[章条节]\s*|[" + _CN + r"]+[、是]|[（(][" + _CN + r"\d]+[)）]\s*|\d{1,2}(?:[、．]|\.(?!\d)))")
-HEADING_LINE = re.compile(r"[^\s，,；;。！？!?：:（(“]{2,12}[\s\u3000]+")  # a short label on its own before the text
+HEADING_LINE = re.compile(r"[^\s，,；;。！？!?：:（(“]{2,12}[\s\u3000]+(?=[^\s“”‘’\"《（(【\[])")  # a short label on its own before the text
 PURPOSE = re.compile(r"^(确保|以便|以|为了|避免|从而|努力|力争)")
 ASKS_PURPOSE = re.compile(r"为什么|为何|目的|为了")
 GOVERNS = "对向为把将由从给与和及跟被让"  # a word that governs what follows: the words after it stay with it
@@ -595,6 +595,12 @@ def slot(shown: str, question: str) -> str:
     if (before and not near) or (after and (j == n or not mr[j])) or (i > 0 and not near):
         return shown
     if j < n and not mr[j] and shown[j] not in TRAILING + "。":
+        return shown
+    # and the words right next to the question word are the ones right next to the answer
+    tail = _pairs(_bare(strip_question_words(qn[:m.start()]))[-3:])
+    head = _pairs(strip_question_words(qn[m.end():]).strip("？?。！!呢吗 ")[:3])
+    if ((before and tail and not tail & _pairs("".join(chars[max(0, i - SLOT_NEAR - 2):i])))
+            or (after and head and not head & _pairs("".join(chars[j:j + 4])))):
         return shown
     return _settle(shown, question, i, j, both)
 

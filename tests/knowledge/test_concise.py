@@ -179,6 +179,9 @@ def test_the_kind_of_figure_asked_for_picks_the_clause() -> None:
     ("可延期缴纳税款多久？", "受疫情影响的中小企业可延期缴纳税款3个月，但已享受缓缴政策的除外。"),  # the exception stays
     ("哪个部门可以收取滞纳金？", "税务部门在延期期间不收取滞纳金"),  # the negation stays
     ("可申请缓缴社会保险费多长时间？", "缓缴期限原则上不超过6个月；缓缴期间免收滞纳金"),  # a list joined by ；
+    ("捐赠的进口物资免征哪个税种？", "免征进口关税和进口环节增值税、消费税。"),  # never half of what 和 joins
+    ("上海市群众在哪里上报疫情防控工作问题建议？",  # the words next to 哪里 (群众在, 上报) are not next to the answer
+     "上海市16个区级融媒体中心全部开通疫情防控工作问题建议征集渠道，面向群众征集疫情防控工作问题建议。"),
 ])
 def test_the_slot_never_drops_a_number_a_condition_a_list_item_an_exception_or_a_negation(question: str, text: str) -> None:
     assert slot(text, question) == text
@@ -229,3 +232,10 @@ def test_a_last_clause_of_the_questions_words_goes_unless_a_condition_governs_it
     assert without_restated_tail(text, "各地在复工复产中予以什么支持？") == "各地将加快发放一次性防疫补贴，每家企业最高5万元"
     governed = "对在疫情防控阻击战中作出突出贡献的企业，在经营业绩考核中予以加分奖励。"
     assert without_restated_tail(governed, "哪些企业可在经营业绩考核中予以加分奖励？") == governed
+
+
+def test_a_list_number_is_no_figure() -> None:
+    # "2." numbers the item: the clause holding only it and the year the question gives says nothing new
+    text = ("2.对2020年新增的全省疫情防控重点保障企业专项再贷款，在中央财政按人民银行再贷款利率的50%给予贴息的基础上，省财政统筹资金"
+            "再给予25%的贴息支持，贴息期限不超过1年。对疫情防控重点保障企业给予稳岗补贴和创业担保贷款支持。")
+    assert "25%" in concise("对2020年新增的全省疫情防控重点保障企业专项再贷款，江西省决定再给予多少贴息支持？", text).text
