@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 
 def _run(argv: List[str]) -> int:
@@ -85,6 +85,153 @@ def _reminders(argv: List[str]) -> int:
     return 0
 
 
+# ---- `policybot rasa <command> [args]`: Rasa's own CLI with this project's layout ------------------------
+# Rasa's defaults are domain.yml, data/, config.yml, credentials.yml, endpoints.yml and models/; here the domain
+# is a directory (bot/domain), the training data is nlu_data/ plus what is generated from the corpus
+# (var/nlu_generated), endpoints and credentials live in bot/, models in var/models/rasa, and the custom
+# actions need the action server (with its token), the eligibility service and the identity provider running.
+
+RASA_DATA = ["nlu_data", "var/nlu_generated"]
+RASA_OUT = "var/models/rasa"
+RASA_RESULTS = "var/rasa_results"
+# a flag and its short form: a default is added only when the user gave neither
+_RASA_FLAGS = {"--config": "-c", "--domain": "-d", "--model": "-m", "--nlu": "-u", "--stories": "-s", "--data": None,
+               "--out": None, "--endpoints": None, "--credentials": None, "--fixed-model-name": None,
+               "--logging-config-file": None}
+# what each command is given: training inputs, "model" (the trained model for these inputs), "services"
+# (idp, eligibility service, action server started for the command's life, endpoints pointing at them)
+_RASA_COMMANDS: Dict[tuple, Dict[str, Any]] = {
+    ("train",): {"flags": {"--config": ["config.yml"], "--domain": ["bot/domain"], "--data": RASA_DATA,
+                           "--out": [RASA_OUT]}, "fixed_name": True},
+    ("train", "nlu"): {"flags": {"--config": ["config.yml"], "--domain": ["bot/domain"], "--nlu": RASA_DATA,
+                                 "--out": [RASA_OUT]}},
+    ("train", "core"): {"flags": {"--config": ["config.yml"], "--domain": ["bot/domain"], "--stories": ["nlu_data"],
+                                  "--out": [RASA_OUT]}},
+    ("data", "validate"): {"flags": {"--config": ["config.yml"], "--domain": ["bot/domain"], "--data": RASA_DATA}},
+    ("data", "validate", "stories"): {"flags": {"--config": ["config.yml"], "--domain": ["bot/domain"],
+                                                "--data": RASA_DATA}},
+    ("test",): {"flags": {"--stories": ["tests/stories"], "--nlu": ["eval/nlu"], "--out": [RASA_RESULTS]},
+                "model": True},
+    ("test", "core"): {"flags": {"--stories": ["tests/stories"], "--out": [RASA_RESULTS]}, "model": True},
+    ("test", "nlu"): {"flags": {"--nlu": ["eval/nlu"], "--out": [RASA_RESULTS]}, "model": True},
+    ("shell",): {"flags": {"--logging-config-file": ["privacy/logging.yml"]}, "model": True, "services": True},
+    ("interactive",): {"flags": {"--config": ["config.yml"], "--domain": ["bot/domain"], "--data": RASA_DATA,
+                                 "--out": [RASA_OUT], "--logging-config-file": ["privacy/logging.yml"]},
+                       "model": True, "services": True},
+    ("run",): {"flags": {"--credentials": ["bot/credentials.yml"], "--logging-config-file": ["privacy/logging.yml"]},
+               "model": True, "services": True},
+}
+
+
+def rasa_command(args: List[str]) -> tuple:
+    """The longest known command at the start of ``args`` (("data", "validate") for data validate --x)."""
+    words = []
+    for arg in args:
+        if arg.startswith("-"):
+            break
+        words.append(arg)
+    for n in range(len(words), 0, -1):
+        if tuple(words[:n]) in _RASA_COMMANDS:
+            return tuple(words[:n])
+    return tuple(words[:1])
+
+
+def _given(args: List[str], flag: str) -> bool:
+    short = _RASA_FLAGS.get(flag)
+    return any(a == flag or a.startswith(flag + "=") or (short is not None and a == short) for a in args)
+
+
+def _custom_inputs(args: List[str]) -> bool:
+    """Training inputs or a model name other than the defaults: the model is not the one of `policybot train`."""
+    return any(_given(args, f) for f in ("--config", "--domain", "--data", "--fixed-model-name"))
+
+
+def rasa_argv(args: List[str], model: Optional[str] = None, endpoints: Optional[str] = None,
+              fixed_name: Optional[str] = None) -> List[str]:
+    """``rasa <args>`` with this project's paths filled in where the user gave none (relative to the root).
+    ``model``: the model for commands that load one; ``endpoints``: the endpoints file of the services started
+    for the command; ``fixed_name``: the name `policybot train` gives a model of the default inputs."""
+    command = rasa_command(args)
+    spec = _RASA_COMMANDS.get(command, {})
+    rest = args[len(command):]
+    extra: List[str] = []
+    for flag, values in spec.get("flags", {}).items():
+        if not _given(rest, flag):
+            extra += [flag, *values]
+    if spec.get("model") and model and not _given(rest, "--model"):
+        extra += ["--model", model]
+    if spec.get("services") and endpoints and not _given(rest, "--endpoints"):
+        extra += ["--endpoints", endpoints]
+    if spec.get("fixed_name") and fixed_name and not _custom_inputs(rest):
+        extra += ["--fixed-model-name", fixed_name]
+    return [sys.executable, "-m", "rasa", *command, *extra, *rest]
+
+
+def _rasa(argv: List[str]) -> int:
+    """`policybot rasa <command> [args]`: train, data validate, test, shell, interactive, run."""
+    if not argv or argv[0] in ("-h", "--help"):
+        print("usage: policybot rasa <command> [rasa's own arguments]\n"
+              "  Rasa's CLI from the project root with this project's domain (bot/domain), data (nlu_data, "
+              "var/nlu_generated), config, model (var/models/rasa) and, for shell, interactive and run, the "
+              "action server, eligibility service and identity provider it needs.\n  commands given defaults: "
+              + ", ".join(" ".join(c) for c in _RASA_COMMANDS) + "; others go to rasa unchanged.")
+        return 0 if argv else 2
+    import os
+    import subprocess
+
+    from policybot import paths
+    from policybot.train import cache_dir, ensure_model, model_fingerprint, prepare_generated
+
+    command = rasa_command(argv)
+    spec = _RASA_COMMANDS.get(command, {})
+    rest = argv[len(command):]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    if not spec:
+        return subprocess.call([sys.executable, "-m", "rasa", *argv], cwd=paths.ROOT, env=env)
+    prepare_generated()  # var/nlu_generated and the jieba dictionary, which the data and the pipeline read
+    model = str(ensure_model()) if spec.get("model") and not _given(rest, "--model") else None
+    fixed = f"policybot-{model_fingerprint()[:16]}" if spec.get("fixed_name") else None
+    if fixed and not _custom_inputs(rest) and not any(a in ("--dry-run", "--force") for a in rest) and \
+            any(p.exists() for p in (paths.RASA_MODELS / f"{fixed}.tar.gz", cache_dir() / "rasa-models" / f"{fixed}.tar.gz")):
+        # the model of exactly these inputs exists (here or in the shared cache): reuse it, as `policybot train` does
+        print(f"rasa train: {ensure_model()} was trained from these inputs already; --force trains again")
+        return 0
+    if not spec.get("services"):
+        return subprocess.call(rasa_argv(argv, model=model, fixed_name=fixed), cwd=paths.ROOT, env=env)
+    support = _support_stack(model or "")
+    print("rasa: starting the identity provider, the eligibility service and the action server ...", flush=True)
+    support.start()
+    endpoints = paths.VAR / f"endpoints-{support.ports['actions']}.yml"
+    env.update({"POLICYBOT_ACTION_TOKEN": support.action_token, "POLICYBOT_ELIGIBILITY_URL": support.url("eligibility"),
+                "ELIGIBILITY_PUBLIC_URL": support.url("eligibility")})
+    try:
+        return subprocess.call(rasa_argv(argv, model=model, endpoints=str(endpoints)), cwd=paths.ROOT, env=env)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        support.stop()
+
+
+def _support_stack(model: str) -> Any:
+    """What `policybot run` starts except Rasa itself (free ports, fresh tokens), for a rasa command."""
+    import socket
+    from pathlib import Path
+
+    from policybot.supervisor import Stack
+
+    def free_port() -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return int(s.getsockname()[1])
+
+    class SupportStack(Stack):
+        def build(self) -> None:
+            super().build()
+            self.services = [s for s in self.services if s.name != "rasa"]
+
+    return SupportStack(model=Path(model), ports={name: free_port() for name in ("eligibility", "actions", "rasa", "idp")})
+
+
 COMMANDS: Dict[str, tuple[Callable[[List[str]], int], str]] = {
     "run": (_run, "start the eligibility service, action server and Rasa server; Ctrl-C stops all"),
     "chat": (_chat, "chat with the running assistant in this terminal"),
@@ -97,6 +244,7 @@ COMMANDS: Dict[str, tuple[Callable[[List[str]], int], str]] = {
     "reminders": (_reminders, "reminders run: subscription reminders and 免申即享 notices (SMS + chat), then send"),
     "outbox": (lambda a: _eligibility(["outbox", *a]), "the latest SMS in the outbox (one-time codes in development)"),
     "eligibility": (_eligibility, "the eligibility service's own commands (serve, seed, grants)"),
+    "rasa": (_rasa, "rasa train | data validate | test | shell | interactive | run with this project's paths"),
 }
 
 
