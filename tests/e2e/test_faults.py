@@ -186,7 +186,7 @@ def killed(stack: Stack, name: str) -> Iterator[Service]:
         yield svc
     finally:
         svc.restart()
-        wait_healthy(svc)
+        print(f"{name}: healthy {wait_healthy(svc):.1f} s after its restart")
 
 
 @contextmanager
@@ -291,6 +291,8 @@ def test_eligibility_service_frozen_past_the_time_out_then_the_retry_names_one_a
     # continued: the request that timed out may be written now, after the user was told otherwise (once at most)
     time.sleep(2)
     meanwhile = applications_for(stack, policy)
+    print(f"eligibility frozen: the user was answered in {waited:.1f} s; the timed-out request "
+          f"{'was written after SIGCONT' if meanwhile else 'was not written'}")
     assert len(meanwhile) <= 1 and not set(meanwhile) & set(before)
     no_orphans(stack)
     talk(f'/apply{{"policy": "{policy}"}}')
