@@ -45,12 +45,18 @@ def answered_this_turn(tracker: Tracker) -> bool:
 
 
 def fallbacks_in_a_row(tracker: Tracker) -> int:
-    """How many of the latest user messages, counting back from this one, were not understood."""
+    """How many of the latest user messages, counting back from this one, were not understood: read as
+    ``nlu_fallback`` and not answered from the documents anyway (a reply with a citation)."""
     count = 0
+    cited = False  # whether the turn being walked back through got a cited answer
     for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            cited = cited or bool(((event.get("data") or {}).get("custom") or {}).get("citations"))
+            continue
         if event.get("event") != "user":
             continue
-        if ((event.get("parse_data") or {}).get("intent") or {}).get("name") != "nlu_fallback":
+        if ((event.get("parse_data") or {}).get("intent") or {}).get("name") != "nlu_fallback" or cited:
             break
         count += 1
+        cited = False
     return count

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import conversation
+from actions import conversation, policy_qa
 from actions.clients import eligibility, knowledge
 from actions.clients.eligibility import EligibilityError
 from bot.identity_text import bank_account, one_time_code
@@ -162,6 +162,9 @@ class ActionFallback(Action):
             return [FollowupAction("action_confirm_grant")]
         if tracker.get_slot("awaiting") == "bundle_field":  # the answer to a bundle's question
             return [FollowupAction("action_prepare_application")]
+        answered = await policy_qa.answer_if_confident(dispatcher, tracker)  # a question is never lost
+        if answered is not None:
+            return answered
         if text.strip() and not text.startswith("/"):  # the knowledge-gap view (fire-and-forget)
             await eligibility.log_question(tracker.sender_id, text, "not_understood")
         count = conversation.fallbacks_in_a_row(tracker)

@@ -31,13 +31,36 @@ class ActionAnswerPolicy(Action):
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         question = tracker.latest_message.get("text") or ""
         context = mentioned_policy(tracker) or tracker.get_slot("current_policy")
-        answer = knowledge.ask(question, context_doc_id=context)
-        dispatcher.utter_message(**replies.answer_message(answer, get_settings().current_date()))
-        top = answer.faq.doc_id if answer.faq else (answer.hits[0].doc_id if answer.hits else None)
-        gap = gap_outcome(answer) if answer.faq is None and question.strip() else None
-        if gap is not None:  # the knowledge-gap view (fire-and-forget, short timeout)
-            await eligibility.log_question(tracker.sender_id, answer.query or question, *gap)
-        return [SlotSet("current_policy", top)] if top else []
+        return await answer(dispatcher, tracker, knowledge.ask(question, context_doc_id=context))
+
+
+async def answer(dispatcher: CollectingDispatcher, tracker: Tracker, found: Answer) -> List[Dict[str, Any]]:
+    """Say ``found`` with its citation, log a weak answer for the knowledge-gap view, keep the document."""
+    question = tracker.latest_message.get("text") or ""
+    dispatcher.utter_message(**replies.answer_message(found, get_settings().current_date()))
+    top = found.faq.doc_id if found.faq else (found.hits[0].doc_id if found.hits else None)
+    gap = gap_outcome(found) if found.faq is None and question.strip() else None
+    if gap is not None:  # the knowledge-gap view (fire-and-forget, short timeout)
+        await eligibility.log_question(tracker.sender_id, found.query or question, *gap)
+    return [SlotSet("current_policy", top)] if top else []
+
+
+def confident(found: Answer) -> bool:
+    """A curated FAQ matched, or the best passage scored at least LOW_CONFIDENCE_SCORE."""
+    return found.faq is not None or (bool(found.hits) and found.hits[0].score >= LOW_CONFIDENCE_SCORE)
+
+
+async def answer_if_confident(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[str, Any]]]:
+    """A question is never lost (issue 14): whatever intent won, a message that the search answers with
+    confidence gets that cited answer. None (nothing said) when the search is not confident, the message is a
+    button payload or the user is in the middle of something (a form, or a question the assistant asked)."""
+    text = (tracker.latest_message.get("text") or "").strip()
+    if not text or text.startswith("/") or tracker.active_loop_name or tracker.get_slot("awaiting"):
+        return None
+    found = knowledge.ask(text, context_doc_id=mentioned_policy(tracker) or tracker.get_slot("current_policy"))
+    if not confident(found):
+        return None
+    return await answer(dispatcher, tracker, found)
 
 
 def gap_outcome(answer: Answer) -> Optional[Tuple[str, Optional[float], Optional[str]]]:

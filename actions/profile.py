@@ -11,7 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import conversation
+from actions import conversation, policy_qa
 from actions.clients import eligibility
 from actions.clients.eligibility import EligibilityError
 from bot.answers import fields_from_entities
@@ -120,8 +120,11 @@ class ActionUpdateProfile(Action):
                 dispatcher.utter_message(text="您已完成身份验证，可以直接办理。想做什么？比如“我能申请哪些补贴”。")
             return events
         told = fields_from_entities(tracker.latest_message.get("entities") or [])
-        if not told:
-            dispatcher.utter_message(text="好的，记下了。您想了解哪方面的政策？也可以说“我能申请哪些补贴”。")
+        if not told:  # nothing about the user in it: a question read as a statement ("社保基数标准2024年")?
+            answered = await policy_qa.answer_if_confident(dispatcher, tracker)
+            if answered is not None:
+                return answered
+            dispatcher.utter_message(text="您想了解哪方面的政策？可以直接问，也可以说“我能申请哪些补贴”。")
             return []
         before = tracker.get_slot("declared_fields") or {}
         declared = {**before, **told}
