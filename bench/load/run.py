@@ -226,10 +226,14 @@ def measure(mode: Mode, args: argparse.Namespace, journeys: Sequence[journeys_mo
         result["loadavg_after"] = loadavg()
         if profiler:
             result["profile"] = profiler.results()
+        kept: Dict[str, Any] = {}
         try:
-            result["actions_per_turn"] = trackers.fetch(*mode.rasa_api(), turns)
+            result["actions_per_turn"] = trackers.fetch(*mode.rasa_api(), turns,
+                                                        sample=args.save_trackers or 40, keep=kept)
         except (httpx.HTTPError, ValueError) as exc:
             result["actions_per_turn"] = {"error": str(exc)[:200]}
+        if args.save_trackers and kept:  # for bench/load/components.py --trackers (stored masked)
+            (out / f"trackers-{mode.name}.json").write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
         write_turns(out / f"turns-{mode.name}.csv", turns)
     finally:
         mode.stop()
@@ -370,6 +374,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     p.add_argument("--journeys", type=Path, default=journeys_mod.JOURNEYS_FILE)
     p.add_argument("--profile", action="store_true", help="sample every Python service during the run (py-spy, else the in-process sampler)")
     p.add_argument("--py-spy", default=None, help="path of py-spy (default: on PATH)")
+    p.add_argument("--save-trackers", type=int, default=0, metavar="N",
+                   help="read N conversations' trackers (default 40) and keep them in --out (components.py --trackers)")
     p.add_argument("--out", type=Path, default=None, help="where turns and profiles go (default var/load/<time>)")
     args = p.parse_args(argv)
     if args.users is None:

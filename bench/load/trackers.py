@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from typing import Any, Dict, Iterable, List, Mapping, Sequence, Set, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 import httpx
 
@@ -53,9 +53,10 @@ def by_type(pairs: Iterable[Tuple[str, Tuple[int, int]]]) -> Dict[str, Dict[str,
                 "remote_calls": round(sums[k][2] / sums[k][0], 2)} for k in TURN_TYPES if k in sums}
 
 
-def fetch(rasa: str, token: str, turns: Sequence[Turn], sample: int = 40, seed: int = 1) -> Dict[str, Any]:
+def fetch(rasa: str, token: str, turns: Sequence[Turn], sample: int = 40, seed: int = 1,
+          keep: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     """Reads the trackers of up to ``sample`` conversations of the run and pairs their user messages with
-    the turns the client sent in them."""
+    the turns the client sent in them. ``keep``: filled with sender -> events (as stored: masked)."""
     sent: Dict[str, List[str]] = defaultdict(list)
     for t in turns:
         if t.ms is not None and t.sender and t.error not in ("timeout", "connection"):
@@ -70,7 +71,10 @@ def fetch(rasa: str, token: str, turns: Sequence[Turn], sample: int = 40, seed: 
             resp = client.get(f"{rasa}/conversations/{sender}/tracker", params={"token": token})
             if resp.status_code != 200:
                 continue
-            counts = per_user_message(resp.json().get("events") or [], remote)
+            events = resp.json().get("events") or []
+            if keep is not None:
+                keep[sender] = events
+            counts = per_user_message(events, remote)
             if len(counts) != len(sent[sender]):
                 continue  # a turn the client gave up on may still have reached the tracker: not pairable
             pairs.extend(zip(sent[sender], counts))
