@@ -51,3 +51,33 @@ def test_installed_in_a_rasa_process_and_nowhere_else() -> None:
     code = "import sys, bot, bot.answers, actions.matching\nprint('rasa' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.stdout.strip() == "False", out.stderr[-2000:]
+
+
+@pytest.mark.parametrize("dtypes", [("float64", "float64"), ("float32", "float64"), ("int64", "float32"),
+                                    ("float32", "float32")])
+@pytest.mark.parametrize("rows", [1, 3, 17])
+def test_two_coo_blocks_join_as_scipy_joins_them(dtypes: Any, rows: int) -> None:
+    import numpy as np
+    import scipy.sparse as sp
+
+    from bot.rasa_speedups import coo_hstack
+
+    a = sp.random(rows, 3000, density=0.02, format="coo", dtype=dtypes[0], random_state=1)
+    b = sp.random(rows, 70000, density=0.001, format="coo", dtype=dtypes[1], random_state=2)
+    slow, fast = sp.hstack([a, b]), coo_hstack(a, b)
+    assert type(slow) is type(fast) and slow.shape == fast.shape and slow.dtype == fast.dtype
+    for name in ("data", "row", "col"):
+        x, y = getattr(slow, name), getattr(fast, name)
+        assert x.dtype == y.dtype and np.array_equal(x, y), name
+
+
+def test_features_of_other_formats_are_joined_by_rasa() -> None:
+    import numpy as np
+    import scipy.sparse as sp
+    from rasa.shared.nlu.training_data.features import Features
+
+    install()
+    left = Features(sp.csr_matrix(np.eye(2)), "sequence", "text", "a")
+    left.combine_with_features(Features(sp.coo_matrix(np.ones((2, 3))), "sequence", "text", "b"))
+    assert left.features.shape == (2, 5) and left.features.format == "coo"
+    assert np.array_equal(left.features.toarray(), np.hstack([np.eye(2), np.ones((2, 3))]))
