@@ -4,15 +4,19 @@ eligibility service (demo data account: eligibility/README.md lists the personas
 import json
 import urllib.error
 import urllib.request
+import uuid
+from collections import Counter
 
 import pytest
 
+from eligibility.auth.tokens import service_token
 from tests.e2e.conftest import Chat, api, cited, sms_code, staff_token, text_of
 
 pytestmark = pytest.mark.e2e
 
 HUAXIN = "91440309MA5H2KQ3XC"    # 龙华区国家高新技术企业: meets a 秒批 policy on verified data
 PENGCHENG = "91440307MA5G8TLW2D"  # 龙岗区专精特新: a 免申即享 grant after `grants run`
+CHEN = "440309194803150023"      # 陈桂兰: a person whose data account has a mobile (one-time code)
 
 
 def customs(replies: list) -> list:
@@ -138,6 +142,35 @@ def test_bundle_checklist(chat: Chat) -> None:
     bundle = next(c for c in customs(replies) if c.get("type") == "bundle")
     assert bundle["id"] == "BUN-001" and len(bundle["members"]) >= 2
     assert "1." in text_of(replies)
+
+
+def test_good_rating_is_stored_and_thanked(stack) -> None:  # type: ignore[no-untyped-def]
+    """A bound person rates 满意: thanked, no callback ticket, and the rating is theirs in the service
+    (read back as the conversation reads its own data, GET /me/data)."""
+    sender = f"e2e-{uuid.uuid4().hex[:10]}"
+
+    def say(message: str) -> list:
+        body = json.dumps({"sender": sender, "message": message}).encode()
+        req = urllib.request.Request(f"{stack.url('rasa')}/webhooks/rest/webhook", data=body,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return list(json.loads(resp.read()))
+
+    def my_ratings() -> Counter:
+        req = urllib.request.Request(f"{stack.url('eligibility')}/me/data", headers={
+            "Authorization": f"Bearer {service_token(stack.service_key)}", "X-Conversation-Id": sender})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return Counter(r["level"] for r in json.loads(resp.read())["ratings"])
+
+    say(f"身份证{CHEN}")
+    assert "验证成功" in text_of(say(sms_code(stack, CHEN))), "the conversation is bound"
+    before = my_ratings()
+    operator = staff_token(stack, "operator")
+    callbacks = api(stack, "GET", "/tickets?kind=callback&limit=1", operator)["total"]
+    rated = text_of(say('/rate_service{"rating": "满意"}'))
+    assert "感谢您的评价" in rated and "工单" not in rated, rated
+    assert my_ratings() - before == Counter({"满意": 1})  # stored once, as given, as this person's
+    assert api(stack, "GET", "/tickets?kind=callback&limit=1", operator)["total"] == callbacks
 
 
 def test_bad_rating_opens_a_ticket_with_the_reason(chat: Chat, stack) -> None:  # type: ignore[no-untyped-def]
