@@ -430,6 +430,7 @@
       ]),
       a.matched_question ? el("p", { className: "muted small", text: "相关问题：" + a.matched_question }) : null,
       el("p", { className: "answer-text", text: a.text }),
+      a.notice ? el("p", { className: "notice small", text: a.notice }) : null,
       el("p", { className: "cite small" }, [
         (cite.article ? cite.article + " · " : "") + cite.issuer + (cite.date ? " · 信息日期 " + cite.date : "") + " · ",
         source
