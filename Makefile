@@ -4,7 +4,7 @@ PY := .venv/bin/python
 export HF_HUB_OFFLINE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup system run run-prod chat test lint typecheck validate index train eval-retrieval eval-answers eval-nlu eval-nlu-pipeline bench bench-full load clean
+.PHONY: help setup system run run-prod chat test lint typecheck validate index train eval-retrieval eval-answers eval-nlu eval-nlu-pipeline bench bench-full load faults clean
 
 PACKAGES := policybot actions knowledge index_builder eligibility bot privacy idp
 
@@ -74,6 +74,9 @@ bench-full: setup ## the eligibility benchmark at full size (1,000,000 enterpris
 
 load: setup system ## load test over REST, default mode and production profile side by side (ARGS="--users 50 --minutes 5", "--saturation --users 16", "--quick")
 	@$(PY) bench/load/run.py $(ARGS)
+
+faults: setup system ## fault tests: kill -9 / freeze services mid-conversation, duplicate deliveries, restart of everything (both profiles; ~15 min)
+	@$(PY) -m pytest tests/bot/test_action_failure.py tests/e2e/test_faults.py tests/e2e/faults_restart.py tests/e2e/test_production.py
 
 clean: ## remove generated files (var/), keep .venv
 	rm -rf var .pytest_cache .ruff_cache

@@ -17,9 +17,18 @@ import pytest
 
 from policybot.supervisor import Stack
 from tests.e2e.conftest import api, staff_token, text_of
-from tests.e2e.test_faults import HUAXIN, Talk, application_ids, apply_policies, bound_to_huaxin, closed_first
+from tests.e2e.test_faults import (
+    HUAXIN,
+    Talk,
+    application_ids,
+    apply_policies,
+    bound_to_huaxin,
+    closed_first,
+    no_application_left_open,
+)
 
 pytestmark = pytest.mark.e2e
+__all__ = ["no_application_left_open"]  # the fixture, used here too
 
 
 def read_back(stack: Stack, talk: Talk, application: str, ticket: str) -> dict:
