@@ -9,12 +9,12 @@ from collections import OrderedDict
 from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
-from actions import conversation, match_view
+from actions import conversation, match_view, policy_qa
 from actions.clients import eligibility
 from actions.clients.eligibility import EligibilityError
 from actions.policy_qa import mentioned_policy
@@ -22,6 +22,7 @@ from actions.profile import bound_events, ensure_profile
 from actions.settings import get_settings
 from bot.answers import FIELD_ENTITY, fields_from_entities, parse_answer
 from bot.identity_text import one_time_code
+from knowledge.asking import asks_about_content
 
 ANSWER_INTENTS = {"inform", "affirm", "deny", None}
 
@@ -90,6 +91,12 @@ class ActionStartMatching(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         intent = tracker.get_intent_of_latest_message()
+        if intent == "find_policies" and not conversation.entity(tracker, "category") \
+                and asks_about_content(tracker.latest_message.get("text") or ""):
+            # "专精特新有什么奖励" asks what a policy gives, not what the user can get: answer it, no form
+            answered = await policy_qa.answer_if_confident(dispatcher, tracker)
+            if answered is not None:
+                return [*answered, FollowupAction("action_listen")]
         scope = None
         if intent == "check_eligibility":
             scope = mentioned_policy(tracker) or tracker.get_slot("current_policy")

@@ -66,3 +66,19 @@ def test_a_not_understood_turn_answered_from_the_documents_does_not_count_toward
     dispatcher, events = run(ActionFallback(), tracker("嗯嗯那个", intent="nlu_fallback",
                                                        events=[not_understood, answered]))
     assert "要不要为您转人工" not in said(dispatcher) and "awaiting" not in slots_set(events)
+
+
+def test_what_a_named_policy_gives_is_answered_and_no_form_starts() -> None:
+    from actions.matching import ActionStartMatching
+
+    dispatcher, events = run(ActionStartMatching(), tracker("专精特新有什么奖励", intent="find_policies"))
+    assert cited(dispatcher)[:1] == ["ENT-001"]
+    assert [e["name"] for e in events if e.get("event") == "followup"] == ["action_listen"]
+
+
+def test_what_the_user_can_get_still_starts_matching() -> None:
+    from actions.matching import ActionStartMatching
+
+    dispatcher, events = run(ActionStartMatching(), tracker("我们公司能申请哪些补贴", intent="find_policies"))
+    assert cited(dispatcher) == [] and not [e for e in events if e.get("event") == "followup"]
+    assert slots_set(events)["questions_asked"] == 0
