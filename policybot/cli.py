@@ -97,7 +97,7 @@ RASA_RESULTS = "var/rasa_results"
 # a flag and its short form: a default is added only when the user gave neither
 _RASA_FLAGS = {"--config": "-c", "--domain": "-d", "--model": "-m", "--nlu": "-u", "--stories": "-s", "--data": None,
                "--out": None, "--endpoints": None, "--credentials": None, "--fixed-model-name": None,
-               "--logging-config-file": None}
+               "--logging-config-file": None, "--interface": "-i", "--port": "-p"}
 # what each command is given: training inputs, "model" (the trained model for these inputs), "services"
 # (idp, eligibility service, action server started for the command's life, endpoints pointing at them)
 _RASA_COMMANDS: Dict[tuple, Dict[str, Any]] = {
@@ -114,11 +114,13 @@ _RASA_COMMANDS: Dict[tuple, Dict[str, Any]] = {
                 "model": True},
     ("test", "core"): {"flags": {"--stories": ["tests/stories"], "--out": [RASA_RESULTS]}, "model": True},
     ("test", "nlu"): {"flags": {"--nlu": ["eval/nlu"], "--out": [RASA_RESULTS]}, "model": True},
-    ("shell",): {"flags": {"--logging-config-file": ["privacy/logging.yml"]}, "model": True, "services": True},
+    ("shell",): {"flags": {"--interface": ["127.0.0.1"], "--logging-config-file": ["privacy/logging.yml"]},
+                 "model": True, "services": True, "port": True},
     ("interactive",): {"flags": {"--config": ["config.yml"], "--domain": ["bot/domain"], "--data": RASA_DATA,
                                  "--out": [RASA_OUT], "--logging-config-file": ["privacy/logging.yml"]},
-                       "model": True, "services": True},
-    ("run",): {"flags": {"--credentials": ["bot/credentials.yml"], "--logging-config-file": ["privacy/logging.yml"]},
+                       "model": True, "services": True, "port": True},
+    ("run",): {"flags": {"--interface": ["127.0.0.1"], "--credentials": ["bot/credentials.yml"],
+                         "--logging-config-file": ["privacy/logging.yml"]},
                "model": True, "services": True},
 }
 
@@ -147,10 +149,11 @@ def _custom_inputs(args: List[str]) -> bool:
 
 
 def rasa_argv(args: List[str], model: Optional[str] = None, endpoints: Optional[str] = None,
-              fixed_name: Optional[str] = None) -> List[str]:
+              fixed_name: Optional[str] = None, port: Optional[int] = None) -> List[str]:
     """``rasa <args>`` with this project's paths filled in where the user gave none (relative to the root).
     ``model``: the model for commands that load one; ``endpoints``: the endpoints file of the services started
-    for the command; ``fixed_name``: the name `policybot train` gives a model of the default inputs."""
+    for the command; ``fixed_name``: the name `policybot train` gives a model of the default inputs; ``port``: a
+    free port for the server that shell and interactive run (Rasa's 5005 is `policybot run`'s)."""
     command = rasa_command(args)
     spec = _RASA_COMMANDS.get(command, {})
     rest = args[len(command):]
@@ -162,6 +165,8 @@ def rasa_argv(args: List[str], model: Optional[str] = None, endpoints: Optional[
         extra += ["--model", model]
     if spec.get("services") and endpoints and not _given(rest, "--endpoints"):
         extra += ["--endpoints", endpoints]
+    if spec.get("port") and port and not _given(rest, "--port"):
+        extra += ["--port", str(port)]
     if spec.get("fixed_name") and fixed_name and not _custom_inputs(rest):
         extra += ["--fixed-model-name", fixed_name]
     return [sys.executable, "-m", "rasa", *command, *extra, *rest]
@@ -205,31 +210,35 @@ def _rasa(argv: List[str]) -> int:
     env.update({"POLICYBOT_ACTION_TOKEN": support.action_token, "POLICYBOT_ELIGIBILITY_URL": support.url("eligibility"),
                 "ELIGIBILITY_PUBLIC_URL": support.url("eligibility")})
     try:
-        return subprocess.call(rasa_argv(argv, model=model, endpoints=str(endpoints)), cwd=paths.ROOT, env=env)
+        return subprocess.call(rasa_argv(argv, model=model, endpoints=str(endpoints), port=_free_port()),
+                               cwd=paths.ROOT, env=env)
     except KeyboardInterrupt:
         return 130
     finally:
         support.stop()
+        endpoints.unlink(missing_ok=True)  # it holds this run's action server token
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def _support_stack(model: str) -> Any:
     """What `policybot run` starts except Rasa itself (free ports, fresh tokens), for a rasa command."""
-    import socket
     from pathlib import Path
 
     from policybot.supervisor import Stack
-
-    def free_port() -> int:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            return int(s.getsockname()[1])
 
     class SupportStack(Stack):
         def build(self) -> None:
             super().build()
             self.services = [s for s in self.services if s.name != "rasa"]
 
-    return SupportStack(model=Path(model), ports={name: free_port() for name in ("eligibility", "actions", "rasa", "idp")})
+    return SupportStack(model=Path(model), ports={name: _free_port() for name in ("eligibility", "actions", "rasa", "idp")})
 
 
 COMMANDS: Dict[str, tuple[Callable[[List[str]], int], str]] = {

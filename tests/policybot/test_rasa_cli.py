@@ -65,14 +65,18 @@ def test_a_flag_the_user_gives_is_not_given_twice() -> None:
 
 
 def test_commands_that_load_a_model_get_it_and_the_running_services() -> None:
-    shell = rasa_argv(["shell"], model="var/models/rasa/policybot-x.tar.gz", endpoints="var/endpoints-5056.yml")
+    shell = rasa_argv(["shell"], model="var/models/rasa/policybot-x.tar.gz", endpoints="var/endpoints-5056.yml",
+                      port=40123)
     assert values(shell, "--model") == ["var/models/rasa/policybot-x.tar.gz"]
     assert values(shell, "--endpoints") == ["var/endpoints-5056.yml"]
-    interactive = rasa_argv(["interactive"], model="m.tar.gz", endpoints="e.yml")
+    # the shell's own server: on the loopback, on a free port (not Rasa's 0.0.0.0:5005, `policybot run`'s port)
+    assert values(shell, "--interface") == ["127.0.0.1"] and values(shell, "--port") == ["40123"]
+    assert "--port" not in rasa_argv(["shell", "-p", "5006"], model="m", endpoints="e", port=40123)
+    interactive = rasa_argv(["interactive"], model="m.tar.gz", endpoints="e.yml", port=40124)
     assert values(interactive, "--domain") == ["bot/domain"] and values(interactive, "--model") == ["m.tar.gz"]
-    assert values(interactive, "--endpoints") == ["e.yml"]
+    assert values(interactive, "--endpoints") == ["e.yml"] and values(interactive, "--port") == ["40124"]
     run = rasa_argv(["run", "--enable-api"], model="m.tar.gz", endpoints="e.yml")
-    assert values(run, "--credentials") == ["bot/credentials.yml"]
+    assert values(run, "--credentials") == ["bot/credentials.yml"] and values(run, "--interface") == ["127.0.0.1"]
     test = rasa_argv(["test"], model="m.tar.gz")
     assert values(test, "--stories") == ["tests/stories"] and values(test, "--nlu") == ["eval/nlu"]
     assert values(test, "--model") == ["m.tar.gz"] and "--endpoints" not in test
