@@ -75,6 +75,9 @@ def rate(ctx: Context, level: str, reason: Optional[str], conversation_id: Optio
             pid = pid or row.profile_id
         now = ctx.now()
         reason = mask_text(reason) if reason else reason
+        same = _repeated_rating(conn, level, reason, conversation_id, application_id, now)
+        if same is not None:  # a double click or a client's retry: the rating it already made, not a second
+            return _rating_out(conn, same, level)
         res = conn.execute(t.ratings.insert().values(level=level, reason=reason, conversation_id=conversation_id,
                                                      application_id=application_id, profile_id=pid, created_at=now))
         rating_id = int(res.inserted_primary_key[0])
@@ -85,12 +88,33 @@ def rate(ctx: Context, level: str, reason: Optional[str], conversation_id: Optio
             ticket = insert_ticket(conn, ctx, "callback", summary, rating_id=rating_id, conversation_id=conversation_id,
                                     application_id=application_id, profile_id=pid, due=due)
             conn.execute(t.ratings.update().where(t.ratings.c.id == rating_id).values(ticket_id=ticket))
-        out: Dict[str, Any] = {"id": rating_id, "level": level, "ticket_id": ticket,
-                               "message": "感谢您的评价！" if ticket is None else
-                               "非常抱歉给您带来不好的体验，我们已生成回访工单，工作人员会在5个工作日内与您联系。"}
-        if ticket:
-            out["ticket"] = view(conn, ticket)
-        return out
+        return _rating_out(conn, {"id": rating_id, "ticket_id": ticket}, level)
+
+
+REPEAT_WINDOW = dt.timedelta(seconds=60)  # the same rating of the same thing again within this: the same rating
+
+
+def _repeated_rating(conn: Connection, level: str, reason: Optional[str], conversation_id: Optional[str],
+                     application_id: Optional[str], now: dt.datetime) -> Optional[Dict[str, Any]]:
+    r = t.ratings.c
+    row = conn.execute(
+        sa.select(r.id, r.ticket_id)
+        .where(r.level == level, r.created_at >= now - REPEAT_WINDOW,
+               r.conversation_id == conversation_id if conversation_id else r.conversation_id.is_(None),
+               r.application_id == application_id if application_id else r.application_id.is_(None),
+               r.reason == reason if reason else r.reason.is_(None))
+        .order_by(r.id.desc()).limit(1)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def _rating_out(conn: Connection, rating: Dict[str, Any], level: str) -> Dict[str, Any]:
+    ticket = rating["ticket_id"]
+    out: Dict[str, Any] = {"id": int(rating["id"]), "level": level, "ticket_id": ticket,
+                           "message": "感谢您的评价！" if ticket is None else
+                           "非常抱歉给您带来不好的体验，我们已生成回访工单，工作人员会在5个工作日内与您联系。"}
+    if ticket:
+        out["ticket"] = view(conn, ticket)
+    return out
 
 
 def complaint(ctx: Context, conversation_id: str, transcript: List[Dict[str, Any]], summary: Optional[str],

@@ -218,6 +218,13 @@ def test_ratings_open_callback_tickets_due_in_five_working_days(demo_client: Tes
     bad = demo_client.post("/ratings", json={"level": "非常不满意", "reason": "答复太慢", "conversation_id": "c-3"},
                            headers=service_headers("c-3"))
     assert bad.status_code == 201
+    # a double click or a client's retry is the same rating: one rating, one callback ticket
+    again = demo_client.post("/ratings", json={"level": "非常不满意", "reason": "答复太慢", "conversation_id": "c-3"},
+                             headers=service_headers("c-3")).json()
+    assert (again["id"], again["ticket_id"]) == (bad.json()["id"], bad.json()["ticket_id"])
+    other = demo_client.post("/ratings", json={"level": "满意", "conversation_id": "c-3"},
+                             headers=service_headers("c-3")).json()
+    assert other["id"] != bad.json()["id"] and other["ticket_id"] is None
     ticket = bad.json()["ticket"]
     assert ticket["status"] == "待回访" and ticket["due_date"] == "2026-12-04"  # Fri 27 Nov + 5 working days
     tid = ticket["id"]
