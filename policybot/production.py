@@ -240,7 +240,9 @@ class ProductionStack:
                               "--logging-config-file", str(paths.ROOT / "privacy" / "logging.yml")],
                 f"http://127.0.0.1:{port}/",
                 # the WeChat channel's outbox file is per process (its dedup too: nginx keeps WeChat on one replica)
-                extra_env={"WECHAT_OUTBOX_PATH": str(self.base / f"wechat-outbox-{i}.sqlite3")}))
+                # Rasa's own pool defaults (50 + 100 overflow per process) would outgrow max_connections=200
+                extra_env={"WECHAT_OUTBOX_PATH": str(self.base / f"wechat-outbox-{i}.sqlite3"),
+                           "SQL_POOL_SIZE": "10", "SQL_MAX_OVERFLOW": "20"}))
         services.append(self._nginx())
         self.services = services
 
