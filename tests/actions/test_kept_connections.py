@@ -93,3 +93,19 @@ def test_the_action_servers_threads_reuse_their_loop_and_client(monkeypatch: Any
     assert first[0] == second[0] == "ok", (first, second)
     assert first[1] == second[1] and first[1]["responses"], first
     assert len(clients) == 1  # the thread's second call reused the first one's client
+
+
+def test_httpcore_finds_sniffio_absent_without_searching() -> None:
+    """sniffio is not installed: the client records it as absent, so httpcore's per-lock ``import sniffio``
+    fails at once (the same ImportError, the same asyncio branch) instead of searching sys.path each time."""
+    import importlib.util
+    import sys
+
+    from httpcore._synchronization import current_async_library
+
+    assert importlib.util.find_spec("sniffio") is None or sys.modules.get("sniffio") is not None
+    if sys.modules.get("sniffio", 0) is None:
+        async def which() -> str:
+            return current_async_library()
+
+        assert asyncio.run(which()) == "asyncio"
