@@ -204,13 +204,15 @@ def run(model: Path, rounds: int, tracker_dir: Optional[Path], dump: Optional[Pa
             parse = asyncio.run(agent.parse_message(text))
             if collect:
                 parses[name].append(canonical(parse))
+        parsed = time.process_time()
+        fresh = [point.copy() for point in points]  # a prediction clears the tracker's follow-up action
         mid = time.process_time()
-        for point in points:
+        for point in fresh:
             p = predict(agent, point)
             if collect:
                 predictions[name].append(prediction_key(p))
         end = time.process_time()
-        process_s[name]["nlu"] += mid - began
+        process_s[name]["nlu"] += parsed - began
         process_s[name]["policy"] += end - mid
         for k, v in clock.cpu.items():
             cpu[name][k] += v
@@ -223,7 +225,7 @@ def run(model: Path, rounds: int, tracker_dir: Optional[Path], dump: Optional[Pa
         for text in texts[:20]:
             asyncio.run(agent.parse_message(text))
         for point in points[:20]:
-            predict(agent, point)
+            predict(agent, point.copy())
     for r in range(rounds):
         for name in (sides if r % 2 == 0 else sides[::-1]):
             side(name, collect=r == 0)

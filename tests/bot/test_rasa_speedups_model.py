@@ -64,9 +64,9 @@ def test_every_story_prediction_is_the_same_and_ted_is_skipped_when_decided(agen
 
     monkeypatch.setattr(rasa_speedups.DeferredPrediction, "resolve", resolve)
     rasa_speedups.set_enabled(False)
-    slow = [components.prediction_key(components.predict(agent, p)) for p in points]
+    slow = [components.prediction_key(components.predict(agent, p.copy())) for p in points]
     rasa_speedups.set_enabled(True)
-    fast = [components.prediction_key(components.predict(agent, p)) for p in points]
+    fast = [components.prediction_key(components.predict(agent, p.copy())) for p in points]
     assert fast == slow
     assert 0 < len(ted_runs) < len(points) / 2  # TED ran only where no rule or story had decided
     assert max(ted_runs) <= rasa_speedups.TED_BOUND
