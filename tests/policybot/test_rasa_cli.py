@@ -3,6 +3,7 @@ endpoints filled in where the user gave none, and a real `rasa data validate` th
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -102,8 +103,11 @@ def test_rasa_is_listed_among_the_commands(capsys) -> None:  # type: ignore[no-u
 def test_rasa_data_validate_runs_through_the_wrapper() -> None:
     """The real thing, from the project root: Rasa loads the domain directory, both data folders and the
     config, and the validator passes with warnings as failures (as `make test` runs it)."""
+    # Rasa's log level comes from LOG_LEVEL when no flag is given: pin it, whatever the suite's environment holds
     done = subprocess.run([sys.executable, "-m", "policybot.cli", "rasa", "data", "validate", "--fail-on-warnings"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+                          cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "LOG_LEVEL": "INFO", "LOG_LEVEL_LIBRARIES": "ERROR"})
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     log = done.stdout + done.stderr
-    assert "Validating intents..." in log and "No story structure conflicts found." in log, log[-2000:]
+    assert "Validating intents..." in log and "No story structure conflicts found." in log, \
+        f"stdout: {done.stdout[:2000]}\nstderr: {done.stderr[-2000:]}"
