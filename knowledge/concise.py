@@ -434,12 +434,7 @@ def restated_mask(text: str, question: str) -> List[bool]:
     """Per character of text: part of a character pair the question also has."""
     qn = normalise(question)
     pairs = {qn[k:k + 2] for k in range(len(qn) - 1)}
-    chars = [normalise(c) or c for c in text]
-    out = [False] * len(text)
-    for k in range(len(text) - 1):
-        if chars[k] + chars[k + 1] in pairs:
-            out[k] = out[k + 1] = True
-    return out
+    return _mask([normalise(c) or c for c in text], pairs)
 
 
 def figure_only(shown: str, question: str) -> str:
