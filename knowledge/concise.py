@@ -420,7 +420,7 @@ class _Reading:
         shown = without_heading(shown)
         shown = without_purpose(shown, self.question)
         shown = without_restated_tail(shown, self.question)
-        return unrepeated(shown, self.question)
+        return asked_figure(unrepeated(shown, self.question), self.question)
 
     def with_lead_in(self, table_start: int, row: int) -> str:
         """The pinned row, after the table's lead-in when the clause before the table introduces it
@@ -460,8 +460,11 @@ def figure_only(shown: str, question: str) -> str:
 def concise(question: str, passage: str) -> Concise:
     """The sentence or sentences of `passage` that answer `question` (the whole passage when it is short)."""
     text = passage.strip()
-    if len(text) <= SHORT_PASSAGE or not question.strip():
+    if not question.strip():
         return Concise(text, True)
+    if len(text) <= SHORT_PASSAGE:
+        figure = asked_figure(text, question)  # a short passage is shown whole, unless the figure asked for stands out
+        return Concise(figure, figure == text)
     reading = _Reading(question, passage)
     if not reading.ps:
         return Concise(text, True)
@@ -721,3 +724,117 @@ def previous_word(text: str, k: int) -> int:
     while start > max(0, k - 2) and not _NOT_WORD_CHAR.match(text[start - 1]) and text[start - 1] not in DIGITS:
         start -= 1
     return start if k - start == 2 else k
+
+
+# ---- the figure a question asks for --------------------------------------------------------------------------
+
+# 多少所, 几个, 多少万: the classifier after the question word names the unit of the answer.
+FIGURE_ASKED = re.compile(r"(?:多少|(?<!哪)几)(万|亿)?(人次|小时|方面|[个家所人天项条次批种类户名元件只台辆起倍吨亩座场])?")
+SHARE_ASKED = re.compile(r"(率|比例|占比)(?:为|是|达到|达|有)?多少|[多少]+[%％]")
+PHONE_ASKED = re.compile(r"电话|热线|号码")
+DATE_ASKED = re.compile(r"何时|什么时候|什么时间|哪天|哪一天|几月几日|日期")
+# A figure as written: a qualifier that changes its meaning (超过, 约, 最高…), the number, its unit.
+_LIMIT = r"(?:约|近|超过|逾|达到|达|共计|共|累计|不超过|最高|最多|至少|不少于|不低于|仅)?"
+_AMOUNT = r"(?:\d[\d,，.．]*\d|\d|[一二三四五六七八九十两百千]+)"
+_UNIT = (r"(?:多|余)?(?:万|亿|千|百)*(?:%|％|元|人次|人|户|家|所|个|条|项|件|只|台|辆|起|次|倍|吨|亩|天|小时|年|个月|月|日|号|名|"
+         r"方面|类|种|批|座|场|床|张|份|箱|万)?")
+FIGURE_WRITTEN = re.compile(_LIMIT + _AMOUNT + _UNIT)
+FIGURE_UNIT_END = re.compile(r"[%％元人户家所个条项件只台辆起次倍吨亩天时年月日号名面类种批座场床张份箱万亿]$")
+PHONE_WRITTEN = re.compile(r"\d{3,4}[-－—]+\d{5,8}|\d{5,}")
+DATE_WRITTEN = re.compile(r"(?:\d{4}年)?\d{1,2}月\d{1,2}日(?:[（(][^）)]{0,16}[）)])?(?:前|起|后)?|\d{4}年\d{1,2}月")
+BARE_DATE = re.compile(r"\d{4}年|(?:\d{4}年)?\d{1,2}月\d{1,2}日|\d{4}年\d{1,2}月")
+CHANGE_VERB = re.compile(r"延长|推迟|顺延|延期|提高|降低|增加|减少|调整|放宽|扩大|缩短|截止|下调|上调")  # 延长至…
+NOT_A_LIMIT = re.compile(r"达到|达|共计|共|累计")  # says nothing about the figure: it goes
+JOINS = ("、", "，", ",", "和", "及", "或", " ")  # a run of figures joined by these is one answer (three phone numbers)
+FIGURE_CONTEXT = 8  # characters on each side of a figure, inside its clause, read for the question's words
+QUESTION_CONTEXT = 6  # characters of the question on each side of its question word
+_CLAUSE_STOP = re.compile(r"[，,。；;、（）()：:！？!?\s]")
+
+
+def _word_pairs(text: str) -> Set[str]:
+    return {text[k:k + 2] for k in range(len(text) - 1) if not _NOT_WORD_CHAR.search(text[k:k + 2])}
+
+
+def _figures(shown: str, question: str) -> Optional[Tuple[List[Tuple[int, int]], re.Match[str]]]:
+    """The runs of figures of the kind the question asks for that the question does not have, and where the
+    question asks; None when the question asks for no figure."""
+    qn = normalise(question)
+    asked = FIGURE_ASKED.search(qn)
+    where: Optional[re.Match[str]]
+    unit: Optional[str] = None
+    if PHONE_ASKED.search(qn):
+        written, where = PHONE_WRITTEN, PHONE_ASKED.search(qn)
+    elif DATE_ASKED.search(qn):
+        written, where = DATE_WRITTEN, DATE_ASKED.search(qn)
+    elif asked is not None:
+        written, where, unit = FIGURE_WRITTEN, asked, asked.group(2) or asked.group(1)
+    elif SHARE_ASKED.search(qn):
+        written, where, unit = FIGURE_WRITTEN, SHARE_ASKED.search(qn), "%"
+    else:
+        return None
+    assert where is not None
+    found: List[Tuple[int, int]] = []
+    for m in written.finditer(shown):
+        t = m.group(0).rstrip(",，.．")
+        if not NUMBER.search(t) or t in qn or normalise(t) in qn:
+            continue
+        if written is FIGURE_WRITTEN and (FIGURE_UNIT_END.search(t) is None or BARE_DATE.fullmatch(t)
+                                          or (unit and not t.endswith(unit) and not (unit == "%" and t[-1] == "％"))):
+            continue
+        found.append((m.start(), m.start() + len(t)))
+    runs: List[Tuple[int, int]] = []
+    for s, e in found:
+        if runs and shown[runs[-1][1]:s] in JOINS:
+            runs[-1] = (runs[-1][0], e)
+        else:
+            runs.append((s, e))
+    return runs, where
+
+
+def asked_figure(shown: str, question: str) -> str:
+    """For a question asking for one figure (多少所, 几个, 比例, 电话, 何时), just that figure with its unit and what
+    qualifies it (超过99.6%, 500多万元; three phone numbers joined by 、 are one answer): the one of the kind asked
+    for whose neighbours, inside its clause, are the question's words next to its question word ("有多少所医疗机构"
+    over "…在212所医疗机构开设…" → "212所"); a verb before 至/到 stays with it ("延长至2月28日"). Unchanged when the
+    question asks how or why, when no figure or more than one fits as well, when a condition the question did not
+    state comes before it (截至…, 对…的), an exception after it, a negation next to it, or when the text has a table
+    row (a bracket with its amount: the bracket stays)."""
+    if EXPLAIN.search(question) or bracket_rows(shown):
+        return shown  # a row of a table keeps its bracket
+    found = _figures(shown, question)
+    if not found or not found[0]:
+        return shown
+    runs, where = found
+    qn = normalise(question)
+    left = _word_pairs(strip_question_words(qn[max(0, where.start() - QUESTION_CONTEXT):where.start()]))
+    right = _word_pairs(strip_question_words(qn[where.end():where.end() + QUESTION_CONTEXT]))
+    every = _word_pairs(strip_question_words(qn))
+
+    def before(s: int) -> Set[str]:
+        return _word_pairs(normalise(_CLAUSE_STOP.split(shown[max(0, s - FIGURE_CONTEXT):s])[-1]))
+
+    def after(e: int) -> Set[str]:
+        return _word_pairs(normalise(_CLAUSE_STOP.split(shown[e:e + FIGURE_CONTEXT])[0]))
+
+    def fit(run: Tuple[int, int]) -> Tuple[int, int]:
+        s, e = run
+        return len(left & before(s)) + len(right & after(e)), len(every & before(s)) + len(every & after(e))
+
+    ranked = sorted(((fit(r), r) for r in runs), reverse=True)
+    if ranked[0][0][1] == 0 or (len(ranked) > 1 and ranked[0][0] == ranked[1][0]):
+        return shown  # nothing of the question next to it, or two figures fit as well
+    s, e = ranked[0][1]
+    q = grams(strip_question_words(qn))
+    for p in pieces(shown[:s]):
+        t = _bare(shown[p.start:p.end])
+        if p.stop == "clause" and t and QUALIFIER.search(t) and len(grams(t) - q) >= FRESH:
+            return shown  # a condition the question did not state
+    if NEGATION.search(shown[max(0, s - 4):s]) or NEGATION.match(shown[e:e + 1]):
+        return shown
+    rest = pieces(shown[e:])
+    if any(EXCEPTION.search(_bare(shown[e + p.start:e + p.end]).lstrip("，,；;")) for p in rest[1:]):
+        return shown  # an exception follows
+    if s > 2 and shown[s - 1] in COMPLEMENT and CHANGE_VERB.fullmatch(shown[s - 3:s - 1]):
+        return shown[s - 3:e]  # 延长至2月28日: the verb stays with its complement
+    limit = NOT_A_LIMIT.match(shown, s)
+    return shown[limit.end() if limit else s:e]

@@ -239,3 +239,32 @@ def test_a_list_number_is_no_figure() -> None:
     text = ("2.对2020年新增的全省疫情防控重点保障企业专项再贷款，在中央财政按人民银行再贷款利率的50%给予贴息的基础上，省财政统筹资金"
             "再给予25%的贴息支持，贴息期限不超过1年。对疫情防控重点保障企业给予稳岗补贴和创业担保贷款支持。")
     assert "25%" in concise("对2020年新增的全省疫情防控重点保障企业专项再贷款，江西省决定再给予多少贴息支持？", text).text
+
+
+def test_a_question_for_one_figure_gets_the_figure_next_to_its_words() -> None:
+    from knowledge.concise import asked_figure
+
+    output = "全区口罩日产量达到20万个（其中医用口罩日产量5万个）、防护服日产量3000件。"
+    assert asked_figure(output, "防护服日产量有多少？") == "3000件"
+    assert asked_figure(output, "医用口罩日产量有多少？") == "5万个"
+    # the unit the question names decides between figures
+    assert asked_figure("区里共有12个街道，其中8个街道开设了便民服务站。", "有几个街道开设了便民服务站") == "8个"
+    # a run of phone numbers is one answer, a verb before 至 stays with the date
+    assert asked_figure("可拨打咨询专线2518363、2518690或登录网站咨询。", "咨询电话是多少") == "2518363、2518690"
+    assert asked_figure("按月申报的纳税期限延长至2月28日。", "纳税期限延长到哪天") == "延长至2月28日"
+    assert asked_figure("网上申报率超过99.6%，较上月提高3个百分点。", "网上申报率有多少") == "超过99.6%"
+
+
+def test_the_figure_alone_never_drops_what_qualifies_it() -> None:
+    from knowledge.concise import asked_figure
+
+    for text, question in [
+        ("截至2月13日，全区已有426户企业恢复开工。", "有多少户企业恢复开工"),  # a condition the question did not state
+        ("对年营业收入超过1,000万元的企业，给予一次性补贴1.5万元。", "给予多少补贴"),
+        ("给予一次性补贴1.5万元，但已享受同类补贴的除外。", "给予多少补贴"),  # an exception after it
+        ("70至79周岁每月200元。", "高龄津贴每月多少钱"),  # a row of a table keeps its bracket
+        ("企业可以获得补贴，具体金额以通知为准。", "企业可以获得多少补贴"),  # no figure
+        ("第一批补贴500万元，第二批补贴500万元。", "补贴多少钱"),  # two figures fit as well
+        ("如何申请补贴？补贴标准为每人1000元。", "如何申请每人1000元的补贴"),  # asks how
+    ]:
+        assert asked_figure(text, question) == text, (text, question)
