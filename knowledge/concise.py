@@ -416,6 +416,7 @@ class _Reading:
         if SLOT_WH.search(self.question) and not EXPLAIN.search(self.question):
             shown = slot(shown, self.question)
         shown = LABEL.sub("", shown).rstrip(TRAILING)
+        shown = without_byline(shown)
         shown = unnumbered(shown)
         shown = without_heading(shown)
         shown = without_purpose(shown, self.question)
@@ -660,6 +661,30 @@ def unnumbered(text: str) -> str:
     return text[m.end():].lstrip()
 
 
+# A news dateline (新华社北京2月14日电（记者 某某）) or a page's byline (重庆日报2020-02-21 07:35:17) before the text.
+DATELINE = re.compile(r"\s*(?:\[\s*详细\s*\]\s*)?(?:[^，。\s]{0,12}?(?:社|网|报|台)[^，。\s]{0,8}?\d{1,2}月\d{1,2}日电\s*"
+                      r"(?:[（(][^）)]{0,20}[）)])?|[^，。\s]{2,8}\d{4}-\d{2}-\d{2}\s+\d{2}:\d{2}(?::\d{2})?)\s*")
+# Who answers for a measure, in a bracket after it: （责任单位：市农业农村局…）, （省农业农村厅、省畜牧局）.
+RESPONSIBLE = re.compile(r"\s*[（(](?:(?:责任|牵头|配合)单位[：:][^）)]*|[^）)：:，,。]{2,40}(?:局|厅|委|办|部|院|会|中心)"
+                         r"(?:[、，,][^）)：:，,。]{2,20}(?:局|厅|委|办|部|院|会|中心))*)[）)]\s*[。.]?\s*$")
+# Who said it, before a colon: “…副局长某某明确：”, “…发布的管理要求明确:”.
+SAID = re.compile(r"[^：:（(“\n]{2,40}?(?:明确|表示|指出|强调|介绍|称|说)\s*[：:]\s*")
+BYLINE_REST = 10  # characters that must be left after a dateline, a bracket or a speaker goes
+
+
+def without_byline(shown: str) -> str:
+    """The answer without a news dateline before it, the departments answering for it in a bracket after it, and
+    who said it before a colon: none of them answers."""
+    for pattern in (DATELINE, SAID):
+        m = pattern.match(shown)
+        if m and len(shown) - m.end() >= BYLINE_REST:
+            shown = shown[m.end():]
+    m = RESPONSIBLE.search(shown)
+    if m and m.start() >= BYLINE_REST:
+        shown = shown[:m.start()]
+    return shown
+
+
 def without_heading(shown: str) -> str:
     """The answer without a short label it starts with, set apart by a space (“支持对象 受到…”)."""
     m = HEADING_LINE.match(shown)
@@ -799,8 +824,9 @@ def asked_figure(shown: str, question: str) -> str:
     question asks how or why, when no figure or more than one fits as well, when a condition the question did not
     state comes before it (截至…, 对…的), an exception after it, a negation next to it, or when the text has a table
     row (a bracket with its amount: the bracket stays)."""
-    if EXPLAIN.search(question) or bracket_rows(shown):
-        return shown  # a row of a table keeps its bracket
+    counted = FIGURE_ASKED.search(normalise(question))
+    if (EXPLAIN.search(question) and not (counted and counted.group(2))) or bracket_rows(shown):
+        return shown  # asked how or why (多少条措施 asks a count), or a row of a table: it keeps its bracket
     found = _figures(shown, question)
     if not found or not found[0]:
         return shown

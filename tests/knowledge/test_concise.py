@@ -268,3 +268,24 @@ def test_the_figure_alone_never_drops_what_qualifies_it() -> None:
         ("如何申请补贴？补贴标准为每人1000元。", "如何申请每人1000元的补贴"),  # asks how
     ]:
         assert asked_figure(text, question) == text, (text, question)
+
+
+def test_a_count_of_measures_is_a_figure_question() -> None:
+    from knowledge.concise import asked_figure
+
+    text = "区政府近日出台支持中小企业的4个方面16条措施"
+    assert asked_figure(text, "区里出台了多少条措施支持中小企业") == "16条"
+    assert asked_figure(text, "区里出台了哪些措施支持中小企业") == text  # asks what, not how many
+
+
+def test_datelines_speakers_and_responsible_departments_go() -> None:
+    from knowledge.concise import without_byline
+
+    assert without_byline("新华社北京2月14日电（记者 张三）审计署14日要求，各级审计机关及时督促整改。") == (
+        "审计署14日要求，各级审计机关及时督促整改。")
+    assert without_byline("区人社局副局长李四明确：休息职工按劳动合同正常支付工资。") == "休息职工按劳动合同正常支付工资。"
+    assert without_byline("启动市场监测日报制度，每天及时上报市场供应情况。（责任单位：市农业农村局、市商务局）") == (
+        "启动市场监测日报制度，每天及时上报市场供应情况。")
+    # too little would be left, or the bracket is part of the text
+    assert without_byline("李四表示：同意。") == "李四表示：同意。"
+    assert without_byline("补贴标准为每人1000元（含社保补贴）。") == "补贴标准为每人1000元（含社保补贴）。"
