@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
-from actions import conversation, match_view, policy_qa
+from actions import browsing, conversation, match_view, policy_qa
 from actions.clients import eligibility
 from actions.clients.eligibility import EligibilityError
 from actions.policy_qa import mentioned_policy
@@ -91,6 +91,11 @@ class ActionStartMatching(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         intent = tracker.get_intent_of_latest_message()
+        if intent != "check_eligibility":
+            # "人才方面有哪些补贴", "《…》里有哪些补贴": the list of a category's or file's items, no form
+            browsed = await browsing.reply_if_browsing(dispatcher, tracker)
+            if browsed is not None:
+                return [*browsed, FollowupAction("action_listen")]
         if intent == "find_policies" and not conversation.entity(tracker, "category") \
                 and asks_about_content(tracker.latest_message.get("text") or ""):
             # "专精特新有什么奖励" asks what a policy gives, not what the user can get: answer it, no form

@@ -8,9 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import replies
+from actions import browsing, replies
 from actions.clients import eligibility, knowledge
 from actions.settings import get_settings
+from knowledge.browsing import catalogue, drill_question
 from knowledge.search_defaults import LOW_CONFIDENCE_SCORE
 from knowledge.types import Answer
 
@@ -30,6 +31,16 @@ class ActionAnswerPolicy(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         question = tracker.latest_message.get("text") or ""
+        opened = browsing.opened_item(tracker, mentioned_policy(tracker))
+        if opened:  # an item's button in a browsing list: its conditions (✓/✗/？ for a bound user)
+            checked = await browsing.show_conditions(dispatcher, tracker, opened)
+            if checked is not None:
+                return checked
+            return await answer(dispatcher, tracker,
+                                knowledge.ask(drill_question(catalogue().docs[opened]), context_doc_id=opened))
+        browsed = await browsing.reply_if_browsing(dispatcher, tracker)  # "X里有哪些补贴" read as a question
+        if browsed is not None:
+            return browsed
         context = mentioned_policy(tracker) or tracker.get_slot("current_policy")
         return await answer(dispatcher, tracker, knowledge.ask(question, context_doc_id=context))
 
@@ -57,6 +68,9 @@ async def answer_if_confident(dispatcher: CollectingDispatcher, tracker: Tracker
     text = (tracker.latest_message.get("text") or "").strip()
     if not text or text.startswith("/") or tracker.active_loop_name or tracker.get_slot("awaiting"):
         return None
+    browsed = await browsing.reply_if_browsing(dispatcher, tracker)  # a request for a file's or category's items
+    if browsed is not None:
+        return browsed
     found = knowledge.ask(text, context_doc_id=mentioned_policy(tracker) or tracker.get_slot("current_policy"))
     if not confident(found):
         return None
