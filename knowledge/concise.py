@@ -421,7 +421,7 @@ class _Reading:
         shown = without_heading(shown)
         shown = without_purpose(shown, self.question)
         shown = without_restated_tail(shown, self.question)
-        return asked_figure(unrepeated(shown, self.question), self.question)
+        return asked_only(unrepeated(shown, self.question), self.question)
 
     def with_lead_in(self, table_start: int, row: int) -> str:
         """The pinned row, after the table's lead-in when the clause before the table introduces it
@@ -464,8 +464,8 @@ def concise(question: str, passage: str) -> Concise:
     if not question.strip():
         return Concise(text, True)
     if len(text) <= SHORT_PASSAGE:
-        figure = asked_figure(text, question)  # a short passage is shown whole, unless the figure asked for stands out
-        return Concise(figure, figure == text)
+        only = asked_only(text, question)  # a short passage is shown whole, unless what is asked for stands out
+        return Concise(only, only == text)
     reading = _Reading(question, passage)
     if not reading.ps:
         return Concise(text, True)
@@ -864,3 +864,103 @@ def asked_figure(shown: str, question: str) -> str:
         return shown[s - 3:e]  # 延长至2月28日: the verb stays with its complement
     limit = NOT_A_LIMIT.match(shown, s)
     return shown[limit.end() if limit else s:e]
+
+
+def _unstated_condition(shown: str, start: int, end: int, question: str) -> bool:
+    """A condition the question did not state comes before shown[start:end] (截至…, 对…的), or an exception after
+    it (但…, 除…外), or a negation right before or after it."""
+    q = grams(strip_question_words(normalise(question)))
+    for p in pieces(shown[:start]):
+        t = _bare(shown[p.start:p.end])
+        if p.stop == "clause" and t and QUALIFIER.search(t) and len(grams(t) - q) >= FRESH:
+            return True
+    if NEGATION.search(shown[max(0, start - 4):start]) or NEGATION.match(shown[end:end + 1]):
+        return True
+    return any(EXCEPTION.search(_bare(shown[end + p.start:end + p.end]).lstrip("，,；;")) for p in pieces(shown[end:])[1:])
+
+
+def asked_only(shown: str, question: str) -> str:
+    """Just the figure or the items the question asks for, when they stand out (:func:`asked_figure`,
+    :func:`listed_items`)."""
+    figure = asked_figure(shown, question)
+    return figure if figure != shown else listed_items(shown, question)
+
+
+# ---- the items a question asks for ---------------------------------------------------------------------------
+
+# 哪些车辆, 哪几个部门, 哪3个居民区, 都有啥: the question asks for the members of a list.
+ITEMS_ASKED = re.compile(r"(哪些|哪几|哪[0-9一二三四五六七八九十两]+|有啥)(个|种|类|项|家|所|条|批|大)?")
+# What the question's noun phrase stops at (a particle, a modal, a verb).
+HEAD_ENDS = re.compile(r"的|是|在|能|可|会|将|进行|给予|开展|提供|做|有|为|被|由|需要")
+# Nouns that name measures or duties, not things: their answer is clauses, never a list of names.
+ABSTRACT_HEAD = re.compile(r"政策|工作|做法|服务|要求|方式|准备|措施|义务|意见|问题|内容|规定|办法|举措|优惠|支持|帮助|行动|作用")
+ITEM_LEAD = "有为对在即是含括盖向：:"  # what may stand right before the first item (主要有大白菜、…)
+ITEM_REACH = 16  # characters before the first 、 searched for where the first item starts
+HEAD_GAP = 6  # characters allowed between 等 (and its count) and the question's noun (等日常高频涉税事项)
+LIST_END = re.compile(r"等(?:[0-9一二三四五六七八九十两]+[个种类项家所条批大]*)?")
+_CLAUSE_END = re.compile(r"[，,。；;！？!?]")
+_ITEM_BREAK = re.compile(r"[，,。；;：！？]|:(?!//)")  # a clause mark between two 、 (a URL's colon is none)
+
+
+def _enumerations(shown: str) -> List[List[int]]:
+    """The positions of the 、 outside brackets and quotations, grouped by the clause they are in (longest first)."""
+    depth, marks = 0, []
+    for k, ch in enumerate(shown):
+        if ch in OPEN:
+            depth += 1
+        elif ch in CLOSE and depth:
+            depth -= 1
+        elif ch == "、" and depth == 0:
+            marks.append(k)
+    groups: List[List[int]] = []
+    for k in marks:
+        if groups and not _ITEM_BREAK.search(shown[groups[-1][-1]:k]):
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    return sorted(groups, key=len, reverse=True)
+
+
+def listed_items(shown: str, question: str) -> str:
+    """For a question asking which things (哪些车辆, 哪几个部门), the list that names them, through its 等 and the
+    question's noun ("优先保障救护车辆、防疫车辆和…民生物资等车辆通行" asked "保障哪些车辆" → "救护车辆、防疫车辆和…民生物资等
+    车辆"): the list's last item is followed by 等 and the question's noun phrase (its first two characters, then as
+    far as the text goes on with the question's words), its first item starts right after the
+    question's words or a lead (有, 为, 对, 在, 包括…). Unchanged when the question asks how or for measures, duties or
+    services (their answer is clauses), and never without an unstated condition, an exception or a negation."""
+    qn = normalise(question)
+    asked = ITEMS_ASKED.search(qn)
+    if asked is None or EXPLAIN.search(question):
+        return shown
+    phrase = re.split(r"[？?，,。！!\s]", strip_question_words(qn[asked.end():]).strip())[0]
+    phrase = HEAD_ENDS.split(phrase)[0]
+    if len(phrase) < 2 or ABSTRACT_HEAD.search(phrase):
+        return shown
+    noun = phrase[:2]
+    mask = restated_mask(shown, question)
+    for marks in _enumerations(shown):
+        after_last = marks[-1] + 1
+        stop = _CLAUSE_END.search(shown, after_last)
+        clause = shown[after_last:stop.start() if stop else len(shown)]
+        listed = LIST_END.search(clause)
+        if listed is None:
+            continue
+        gap = clause.find(noun, listed.end())
+        if gap < 0 or gap - listed.end() > HEAD_GAP:
+            continue
+        end, said = after_last + gap + len(noun), len(noun)
+        while end < len(shown) and said < len(phrase) and normalise(shown[end]) == phrase[said]:
+            end, said = end + 1, said + 1  # the rest of the question's noun phrase (医疗防控物资)
+        start = None
+        for k in range(marks[0] - 1, max(-1, marks[0] - ITEM_REACH), -1):
+            if shown[k] in TRAILING + "。":
+                start = k + 1
+            elif k > 0 and marks[0] - k >= 2 and ((mask[k - 1] and not mask[k]) or shown[k - 1] in ITEM_LEAD):
+                start = k
+            if start is not None:
+                break
+        if start is None or _unstated_condition(shown, start, end, question):
+            continue
+        items = shown[start:end].strip()
+        return items if len(items) >= 4 else shown
+    return shown

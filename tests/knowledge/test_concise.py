@@ -289,3 +289,27 @@ def test_datelines_speakers_and_responsible_departments_go() -> None:
     # too little would be left, or the bracket is part of the text
     assert without_byline("李四表示：同意。") == "李四表示：同意。"
     assert without_byline("补贴标准为每人1000元（含社保补贴）。") == "补贴标准为每人1000元（含社保补贴）。"
+
+
+def test_a_question_for_which_things_gets_the_list_that_names_them() -> None:
+    from knowledge.concise import concise, listed_items
+
+    text = "区里优先保障救护车辆、防疫车辆和运送民生物资等车辆通行；对擅自设卡拦截的，依法处置。"
+    assert listed_items(text, "哪些人员优先通行？") == text  # the question's noun is not the list's
+    assert listed_items(text, "区里优先保障哪些车辆？") == "救护车辆、防疫车辆和运送民生物资等车辆"
+    assert listed_items("同时协调公安、商务和城建等部门为配送车辆开辟绿色通道。", "协调哪几个部门开辟绿色通道") == "公安、商务和城建等部门"
+    assert listed_items("要做好口罩、防护服等防控物资的储备，确保供应。", "要做好哪些防控物资的储备") == "口罩、防护服等防控物资"
+    # the whole passage is short: only the list goes through
+    assert concise("协调哪几个部门开辟绿色通道", "同时协调公安、商务和城建等部门为配送车辆开辟绿色通道。").text == "公安、商务和城建等部门"
+
+
+def test_a_list_is_never_taken_from_its_condition_or_for_measures() -> None:
+    from knowledge.concise import listed_items
+
+    for text, question in [
+        ("对受疫情影响的企业，免收房租、水费、电费等费用。", "免收哪些费用"),  # a condition the question did not state
+        ("免收房租、水费、电费等费用，但国有企业除外。", "免收哪些费用"),  # an exception after it
+        ("实行错峰上班、居家办公、网络办公等措施。", "采取了哪些措施"),  # measures: clauses, not names
+        ("包括房租、水费、电费，以及其他费用。", "免收哪些费用"),  # no 等 before the question's noun
+    ]:
+        assert listed_items(text, question) == text, (text, question)
