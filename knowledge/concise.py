@@ -836,11 +836,11 @@ def asked_figure(shown: str, question: str) -> str:
     right = _word_pairs(strip_question_words(qn[where.end():where.end() + QUESTION_CONTEXT]))
     every = _word_pairs(strip_question_words(qn))
 
-    def before(s: int) -> Set[str]:
-        return _word_pairs(normalise(_CLAUSE_STOP.split(shown[max(0, s - FIGURE_CONTEXT):s])[-1]))
+    def before(s: int) -> Set[str]:  # a signature's date stands apart from its sender by spaces only
+        return _word_pairs(normalise(_CLAUSE_STOP.split(shown[:s].rstrip()[-FIGURE_CONTEXT:])[-1]))
 
     def after(e: int) -> Set[str]:
-        return _word_pairs(normalise(_CLAUSE_STOP.split(shown[e:e + FIGURE_CONTEXT])[0]))
+        return _word_pairs(normalise(_CLAUSE_STOP.split(shown[e:].lstrip()[:FIGURE_CONTEXT])[0]))
 
     def fit(run: Tuple[int, int]) -> Tuple[int, int]:
         s, e = run

@@ -313,3 +313,11 @@ def test_a_list_is_never_taken_from_its_condition_or_for_measures() -> None:
         ("包括房租、水费、电费，以及其他费用。", "免收哪些费用"),  # no 等 before the question's noun
     ]:
         assert listed_items(text, question) == text, (text, question)
+
+
+def test_a_signature_date_answers_when_the_notice_was_issued() -> None:
+    from knowledge.concise import asked_figure
+
+    text = "请及时向区税务局报告。 区税务局           2020年2月17日"
+    assert asked_figure(text, "区税务局什么时间发布的通知？") == "2020年2月17日"
+    assert asked_figure(text, "市财政局什么时间发布的通知？") == text  # signed by someone else: nothing next to it
