@@ -8,6 +8,7 @@ code change.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +19,25 @@ import yaml
 from eligibility.rules.values import TYPES
 
 CATALOGUE_FILE = Path(__file__).with_name("fields.yaml")
+LATIN = re.compile(r"[A-Za-z]")
+# the units a number's words name, longest first: a field the corpus introduced has no unit of its own
+UNIT_WORDS = ("万美元", "万元", "亿元", "平方米", "个工作日", "个月", "周岁", "%", "人", "件", "家", "套", "年", "月", "岁", "天")
+
+
+def plain(label: str) -> str:
+    """A label in everyday words: no slash (或), no "用于…" aside, no bracketed code in Latin letters."""
+    label = re.sub(r"[，,]?用于.*$", "", label)
+    label = re.sub(r"[（(][^）)]*[A-Za-z][^）)]*[）)]", "", label)
+    return label.replace("/", "或").strip()
+
+
+def unit_in(text: str) -> Optional[str]:
+    """The unit a condition's words give a figure (上年营业收入1000万元以上 → 万元), or None."""
+    for word in UNIT_WORDS:
+        if re.search(r"\d" + re.escape(word), text):
+            return word
+    return None
+
 
 SOURCE_LABELS = {
     "registration": "市场监管部门商事登记",
@@ -50,28 +70,45 @@ class FieldSpec:
     inferred: bool = False
 
     @property
+    def shown_unit(self) -> Optional[str]:
+        """The unit answers are given in: the catalogue's, else the one the condition's words name."""
+        return self.unit or (unit_in(self.label) if self.inferred and self.kind in ("number", "int") else None)
+
+    @property
     def stored(self) -> bool:
         """Kept in the data account (verified from shared data)."""
         return self.source is not None
 
     def question(self, condition_text: Optional[str] = None) -> str:
-        """One polite question that asks for this field."""
+        """One polite question that asks for this field, as a 12345 operator would put it: the catalogue's
+        own wording when it has one (every catalogued field does), else one built from the label (a field
+        the corpus introduced has its condition's words for a label). Numbers name their unit; no slashes,
+        no field names, no Latin letters."""
         if self.question_text:
             return self.question_text
         who = "您" if self.audience == "citizen" else "贵单位"
-        if self.kind == "bool":
-            if condition_text:
-                return f"请问{who}是否符合这一条件：{condition_text}？"
-            return f"请问{who}{self.label}吗？" if not self.label.startswith("是否") else f"请问{who}{self.label}？"
-        unit = f"（单位：{self.unit}）" if self.unit else ""
+        label = plain(self.label)
+        unit = self.shown_unit
+        how_much = "百分之多少（%）" if unit == "%" else f"多少{unit or ''}"
+        if self.inferred or self.kind == "bool":
+            if self.kind == "bool":
+                if self.inferred:
+                    return f"请问{who}的情况符合“{label}”这一条吗？"
+                return f"请问{who}{label[2:] if label.startswith('是否') else label}吗？"
+            if self.kind in ("number", "int"):
+                return f"关于“{label}”，请问{who}的实际数字是{how_much}？"
+            if self.kind == "date":
+                return f"关于“{label}”，请问是哪年哪月哪日？"
+            return f"关于“{label}”，请问{who}的具体情况是什么？"
         if self.kind in ("number", "int"):
-            return f"请问{who}的{self.label}是多少{unit}？"
+            return f"请问{who}的{label}是{how_much}？"
         if self.kind == "date":
-            return f"请问{who}的{self.label}是哪一天？（格式如 2024-05-01）"
-        hint = f"（例如：{'、'.join(self.examples[:4])}）" if self.examples else ""
+            return f"请问{who}的{label}是哪年哪月哪日？"
+        shown = [e for e in self.examples if not LATIN.search(e) and "/" not in e][:3]
+        hint = f"，比如{'、'.join(shown)}" if shown else ""
         if self.kind == "list":
-            return f"请问{who}有哪些{self.label}？{hint}"
-        return f"请问{who}的{self.label}是什么？{hint}"
+            return f"请问{who}有哪些{label}{hint}？"
+        return f"请问{who}的{label}是什么{hint}？"
 
     def describe(self) -> Dict[str, object]:
         return {

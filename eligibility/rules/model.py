@@ -181,11 +181,8 @@ def inferred_fields(raw_nodes: List[Any], catalogue: Catalogue) -> List[FieldSpe
         if hasattr(raw, "field"):
             if raw.field not in catalogue and raw.field not in found:
                 kind = infer_kind(raw.op, raw.value)
-                who = "您" if audience == "citizen" else "贵单位"
-                found[raw.field] = FieldSpec(
-                    raw.field, kind, raw.text, audience, inferred=True,
-                    question_text=f"请问{who}是否符合这一条件：{raw.text}？如符合，请告诉我们具体情况。",
-                )
+                # the question is built from the condition's words (FieldSpec.question)
+                found[raw.field] = FieldSpec(raw.field, kind, raw.text, audience, inferred=True)
             if raw.applies_if is not None:
                 visit(raw.applies_if, audience)
 

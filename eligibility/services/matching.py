@@ -94,18 +94,27 @@ def _header(policy: Policy) -> Dict[str, Any]:
 
 
 def next_question(results: List[Dict[str, Any]], policies: PolicySet) -> Optional[Dict[str, Any]]:
-    """The field whose answer bears on the most candidate policies (ties: the larger benefit)."""
+    """The field whose answer bears on the largest possible benefit: the sum, over the policies that still
+    need information and miss this field, of what each can give (the estimate, else the stated maximum;
+    amount_wan). Ties (policies without a stated amount, fields missing from the same policies): the field
+    that bears on the most policies, then the name. A field shared by many candidates carries their sum,
+    so the questions that settle most (the district, the revenue) still come first for a new user; once
+    those are known, the questions of the most valuable policies come before those of small ones."""
     settles: Dict[str, List[str]] = defaultdict(list)
-    weight: Dict[str, float] = defaultdict(float)
+    worth: Dict[str, float] = defaultdict(float)
+    top: Dict[str, Tuple[float, str]] = {}
     for r in results:
         if r["status"] != "needs_information":
             continue
+        value = amount_wan(r)
         for name in r["_missing"]:
             settles[name].append(r["policy_id"])
-            weight[name] += r["benefit"].get("max_amount_wan") or 0.0
+            worth[name] += value
+            if name not in top or value > top[name][0]:
+                top[name] = (value, r["title"])
     if not settles:
         return None
-    ranked = sorted(settles, key=lambda f: (-len(settles[f]), -weight[f], f))
+    ranked = sorted(settles, key=lambda f: (-worth[f], -len(settles[f]), f))
     best = ranked[0]
     spec = policies.catalogue.get(best)
     text = None
@@ -118,13 +127,16 @@ def next_question(results: List[Dict[str, Any]], policies: PolicySet) -> Optiona
             break
     return {
         "field": best,
-        "question": spec.question(text) if spec else f"请问您的{best}情况如何？",
+        "question": spec.question(text) if spec else "请问您的具体情况是怎样的？",
         "label": spec.label if spec else best,
         "type": spec.kind if spec else "enum",
-        "unit": spec.unit if spec else None,
+        "unit": spec.shown_unit if spec else None,
         "examples": list(spec.examples) if spec else [],
         "policies": settles[best],
         "settles_count": len(settles[best]),
+        "benefit_wan": round(worth[best], 2),
+        "top_benefit_wan": round(top[best][0], 2),
+        "top_policy": top[best][1],
         "then": ranked[1:4],
     }
 

@@ -90,3 +90,25 @@ def test_idempotency_key_header(tmp_path: Path, make_client: Callable[..., TestC
     citizen = client.post("/applications", json={"profile_id": "440309194803150023", "policy_id": "ENT-801"},
                           headers=subject_headers(client, "440309194803150023"))
     assert citizen.status_code == 422 and citizen.json()["error"]["code"] == "audience_mismatch"
+
+
+def test_next_question_puts_the_larger_possible_benefit_first(tmp_path: Path) -> None:
+    """Three small policies miss the head count, one large one misses the R&D spend: the R&D question
+    comes first (400 万元 at stake against 3 × 2 万元), though the head count would settle more policies;
+    with the amounts equal, the head count (more policies) comes first again."""
+    employees = {"field": "employees", "op": ">=", "value": 10, "text": "职工人数不少于10人"}
+    rd = {"field": "rd_expense_wan", "op": ">=", "value": 100, "text": "上年度研发费用不少于100万元"}
+
+    def first_field(big: float) -> dict:
+        corpus = write_corpus(tmp_path / f"c{big:g}", [
+            doc("ENT-811", [DISTRICT, employees], amount=2), doc("ENT-812", [DISTRICT, employees], amount=2),
+            doc("ENT-813", [DISTRICT, employees], amount=2), doc("ENT-814", [DISTRICT, rd], amount=big)])
+        policies = build_policy_set(corpus, load_modes(write_modes(tmp_path / f"m{big:g}.yaml", [])))
+        return match(policies, {"registered_district": "龙华区"}, Filters(audience="enterprise"), TODAY)["next_question"]
+
+    q = first_field(400)
+    assert q["field"] == "rd_expense_wan" and q["policies"] == ["ENT-814"] and q["settles_count"] == 1
+    assert q["benefit_wan"] == 400 and q["top_benefit_wan"] == 400 and q["top_policy"] == "测试政策ENT-814"
+    assert q["then"][0] == "employees" and "万元" in q["question"] and q["unit"] == "万元"
+    q = first_field(2)
+    assert q["field"] == "employees" and q["settles_count"] == 3 and q["benefit_wan"] == 6
