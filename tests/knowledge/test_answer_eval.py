@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
+
+import yaml
 
 from knowledge.answer_eval import lcs_length, rouge_l, select, split_of
 from knowledge.eval_data import Query
@@ -40,3 +43,16 @@ def test_the_halves_are_fixed_disjoint_and_about_even() -> None:
     assert 160 < len(tune) < 240
     assert [split_of(q.qid) for q in queries[:20]] == [split_of(f"q{n}") for n in range(20)]
     assert select([Query("x", "问题", frozenset({"d"}))], "all") == []  # no answer: not scored
+
+
+def test_the_run_reports_the_selectors_cpu_time_per_answer(tmp_path: Path) -> None:
+    from knowledge.answer_eval import evaluate
+    from tests.knowledge.helpers import PLAIN, TINY
+
+    cfg = tmp_path / "cfg.yml"
+    cfg.write_text(yaml.safe_dump(TINY), encoding="utf-8")
+    out = evaluate(PLAIN / "corpus.jsonl", PLAIN / "queries.jsonl", index_dir=tmp_path / "ix", config=cfg,
+                   log=lambda _: None)
+    # CPU time is measured, per answer, for the selector alone and for what the chat calls
+    assert 0 < out["extract_cpu_ms_mean"] < 50 and 0 < out["shown_cpu_ms_mean"] < 50
+    assert out["n_queries"] == len(out["rows"]) > 0
