@@ -41,8 +41,29 @@ are joined here by the same steps ``bmat`` takes for them (same dtype by ``upcas
 and columns concatenated in block order with the same ``np.add`` offsets): the same matrix, array for array.
 Anything else (another format, mismatched rows) goes through Rasa's own method.
 
+**5. The action server's answers checked by a compiled validator.** Even built once, the Python validator walks
+the events' ``oneOf`` over every event type: about 0.85 ms per answer. ``jsonschema_rs`` (pinned in the lock file;
+schemathesis needs it) compiles the same schema (Draft 2020-12): 2.5 µs. An answer it accepts is accepted; one
+it rejects goes to the Python validator and then Rasa's own method, so a rejection still raises Rasa's error with
+Rasa's message. Both validators give the same verdict on every answer of the test stories' conversations and on
+the malformed answers of tests/bot/test_rasa_speedups.py.
+
+**6. An event's class found by a dictionary.** Rasa turns every stored or returned event into an object through
+``Event.resolve_by_type``, which walks ``all_subclasses(Event)`` (with ``inspect.isabstract`` on each of ~40
+classes) for every event: about 0.1 ms an event, and every turn deserialises the whole tracker. The same search
+is done once and its answers kept by type name; a name it does not know (a class imported later) searches again.
+
+**7. The ResponseSelector runs only for its own intent.** The selector picks the chitchat answer; its result is
+read only when the message's intent is the retrieval intent (``MessageProcessor._update_full_retrieval_intent``
+and ``ActionRetrieveResponse``, both for that intent only). It runs after every component that sets the intent
+except the FallbackClassifier, which can only replace an intent by ``nlu_fallback``; so for a message whose
+intent is another, its prediction (a second TensorFlow model, ~2 ms CPU with its features) is never used. Such a
+message now carries ``response_selector`` with the list of retrieval intents and no prediction; a message of the
+retrieval intent gets exactly the stock prediction.
+
 ``set_enabled(False)`` turns the runtime speedups off (TED then always runs, the coefficients are C-ordered again,
-features are joined by scipy; the schema check stays): for the benchmark and the tests that compare both paths."""
+features are joined by scipy, the Python validator checks answers, event classes are searched, the
+ResponseSelector runs for every message; the schema is still checked once): for the benchmark and the tests that compare both paths."""
 
 from __future__ import annotations
 
@@ -76,6 +97,8 @@ def install() -> bool:
     _install_schema_once(RemoteAction, validators)
     _install_lazy_ted(DaskGraphRunner)
     _install_coo_hstack()
+    _install_event_classes()
+    _install_selector_for_its_intent()
     return True
 
 
@@ -87,15 +110,31 @@ def _install_schema_once(RemoteAction: Any, validators: Any) -> None:  # noqa: N
     cls = validators.validator_for(schema)
     cls.check_schema(schema)
     validator = cls(schema)
+    compiled = compiled_validator(schema)
     stock: Callable[[Any, Dict[str, Any]], bool] = RemoteAction._validate_action_result
 
     def _validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
-        if type(self).action_response_format_spec is spec_of and validator.is_valid(result):
-            return True
+        if type(self).action_response_format_spec is spec_of:
+            if compiled is not None and enabled() and compiled.is_valid(result):
+                return True
+            if validator.is_valid(result):
+                return True
         return stock(self, result)  # Rasa's own check: its ValidationError and message
 
     RemoteAction._validate_action_result = _validate_action_result
     setattr(RemoteAction, MARK, True)
+
+
+def compiled_validator(schema: Dict[str, Any]) -> Any:
+    """``jsonschema_rs``'s validator for ``schema``, or None when the package is absent or refuses the schema."""
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
+    try:
+        return jsonschema_rs.validator_for(schema)
+    except Exception:  # noqa: BLE001 - any refusal: keep the Python validator alone
+        return None
 
 
 # ---- 2. TED only when it could win ------------------------------------------------------------------------
@@ -322,3 +361,83 @@ def _install_coo_hstack() -> None:
 
     Features._combine_sparse_features = _combine_sparse_features  # type: ignore[method-assign]
     setattr(Features, COO_MARK, True)
+
+
+# ---- 6. event classes by type name ---------------------------------------------------------------------------
+
+EVENTS_MARK = "_policybot_event_classes"
+_event_classes: Dict[str, Any] = {}
+
+
+def event_class(type_name: str) -> Any:
+    """The first non-abstract subclass of ``Event`` (in ``all_subclasses`` order) whose ``type_name`` is
+    ``type_name``, as ``Event.resolve_by_type`` finds it; None when there is none."""
+    found = _event_classes.get(type_name)
+    if found is not None:
+        return found
+    import rasa.shared.utils.common
+    from rasa.shared.core.events import Event
+
+    table: Dict[str, Any] = {}
+    for cls in rasa.shared.utils.common.all_subclasses(Event):
+        table.setdefault(cls.type_name, cls)
+    _event_classes.clear()
+    _event_classes.update(table)
+    return table.get(type_name)
+
+
+def _install_event_classes() -> None:
+    from rasa.shared.core.events import Event
+
+    if getattr(Event, EVENTS_MARK, False):
+        return
+    stock = Event.resolve_by_type
+
+    def resolve_by_type(type_name: str, default: Any = None) -> Any:
+        if enabled() and isinstance(type_name, str):
+            found = event_class(type_name)
+            if found is not None:
+                return found
+        return stock(type_name, default)  # unknown names: Rasa's own answer (None, the default or its error)
+
+    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign,assignment]
+    setattr(Event, EVENTS_MARK, True)
+
+
+# ---- 7. the ResponseSelector for its own intent ----------------------------------------------------------------
+
+SELECTOR_MARK = "_policybot_selector_for_its_intent"
+
+
+def selector_needed(selector: Any, message: Any) -> bool:
+    """False when ``message``'s intent is set and is not the selector's retrieval intent."""
+    retrieval_intent = getattr(selector, "retrieval_intent", None)
+    if not retrieval_intent:
+        return True  # a selector over every retrieval intent: always run
+    intent = message.get("intent") or {}
+    name = intent.get("name") if isinstance(intent, dict) else None
+    return not name or name == retrieval_intent
+
+
+def _install_selector_for_its_intent() -> None:
+    from rasa.nlu.selectors.response_selector import ResponseSelector
+
+    if getattr(ResponseSelector, SELECTOR_MARK, False):
+        return
+    stock: Callable[[Any, List[Any]], List[Any]] = ResponseSelector.process
+
+    def process(self: Any, messages: List[Any]) -> List[Any]:
+        if not enabled():
+            return stock(self, messages)
+        needed = [m for m in messages if selector_needed(self, m)]
+        for message in messages:
+            if not selector_needed(self, message):
+                properties = message.get("response_selector", {})
+                properties["all_retrieval_intents"] = self.all_retrieval_intents
+                message.set("response_selector", properties, add_to_output=True)
+        if needed:
+            stock(self, needed)
+        return messages
+
+    ResponseSelector.process = process  # type: ignore[method-assign]
+    setattr(ResponseSelector, SELECTOR_MARK, True)

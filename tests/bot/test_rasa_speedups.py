@@ -81,3 +81,60 @@ def test_features_of_other_formats_are_joined_by_rasa() -> None:
     left.combine_with_features(Features(sp.coo_matrix(np.ones((2, 3))), "sequence", "text", "b"))
     assert left.features.shape == (2, 5) and left.features.format == "coo"
     assert np.array_equal(left.features.toarray(), np.hstack([np.eye(2), np.ones((2, 3))]))
+
+
+def _answers_of_the_test_stories() -> list:
+    """Action-server answers shaped like the real ones: every event of the test stories' trackers, as JSON."""
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+
+    events = [SlotSet("pending_field", {"field": "employees", "options": ["1", 2]}).as_dict(),
+              SlotSet("questions_asked", 1.0).as_dict(), ActionExecuted("action_listen").as_dict(),
+              BotUttered("您好", {"buttons": [{"title": "是", "payload": "是"}]}).as_dict(),
+              UserUttered("你好", {"name": "greet", "confidence": 0.9}, [],
+                          {"intent": {"name": "greet", "confidence": 0.9}, "entities": [],
+                           "intent_ranking": [{"name": "greet", "confidence": 0.9}],
+                           "response_selector": {"all_retrieval_intents": ["chitchat"]}}).as_dict(),
+              {"event": "active_loop", "name": "matching_form"}, {"event": "active_loop", "name": None},
+              {"event": "followup", "name": "action_show_matches"}, {"event": "restart"}]
+    good = [{"events": [e], "responses": []} for e in events]
+    good.append({"events": events, "responses": [{"text": "好的", "buttons": [], "custom": {"cards": [1, "x"]}}]})
+    bad = [{"events": {"event": "slot"}}, {"events": [{"event": "no_such_event"}]}, {"responses": "text"},
+           {"events": [{"event": "slot", "value": 1}]}, {"events": [{"name": "x"}]},
+           {"events": [{"event": "slot", "name": 3, "value": 1}]}, {"events": [{"event": "user", "parse_data": []}]},
+           {"events": [{"event": "slot", "name": "x", "value": 1, "timestamp": "now"}]}, {"responses": [1]}]
+    return [(a, True) for a in good] + [(a, False) for a in bad]
+
+
+def test_the_compiled_validator_agrees_with_the_python_one() -> None:
+    from jsonschema import validators
+    from rasa.core.actions.action import RemoteAction
+
+    from bot.rasa_speedups import compiled_validator
+
+    schema = RemoteAction.action_response_format_spec()
+    compiled = compiled_validator(schema)
+    assert compiled is not None  # jsonschema_rs is in the lock file
+    python = validators.validator_for(schema)(schema)
+    cases = _answers_of_the_test_stories()
+    for answer, expected in cases:
+        assert python.is_valid(answer) is expected, answer
+        assert compiled.is_valid(answer) is expected, answer
+
+
+def test_event_classes_are_found_as_rasa_finds_them() -> None:
+    import rasa.shared.utils.common
+    from rasa.shared.core.events import Event
+
+    from bot.rasa_speedups import event_class
+
+    install()
+    names = {cls.type_name for cls in rasa.shared.utils.common.all_subclasses(Event)}
+    assert len(names) > 20
+    for name in names:
+        first = next(c for c in rasa.shared.utils.common.all_subclasses(Event) if c.type_name == name)
+        assert event_class(name) is first and Event.resolve_by_type(name) is first
+    assert Event.resolve_by_type("topic") is None
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no_such_event")
+    assert Event.from_parameters({"event": "slot", "name": "a", "value": 1}) == \
+        rasa.shared.core.events.SlotSet("a", 1)
