@@ -15,11 +15,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import settings as action_settings
 from actions.applications import ActionPrepareApplication
+from actions.clients import knowledge
 from actions.feedback import ActionFallback
 from actions.matching import ActionStartMatching
 from actions.policy_qa import ActionAnswerPolicy
 from eligibility.profiles.demo import PERSONAS
-from knowledge.browsing import FIT_MARK, catalogue
+from knowledge.browsing import FIT_MARK, catalogue, drill_question
+from knowledge.concise import shown
 from tests.actions.conftest import custom, said, service_headers, slots_set, tracker
 from tests.ports import free_port
 
@@ -95,6 +97,24 @@ def test_an_item_button_opens_its_cited_conditions_for_an_anonymous_user() -> No
     cited = [c["doc_id"] for p in custom(dispatcher) for c in p.get("citations", [])]
     assert cited == [item.doc_id] and slots_set(events) == {"current_policy": item.doc_id}
     assert {"/check_eligibility", "/apply"} <= {b["payload"] for b in buttons(dispatcher)}
+
+
+CONDITIONS_ARTICLE = re.compile(r"条件|对象|范围|资格|认定")
+
+
+def test_every_items_button_answers_with_its_own_conditions() -> None:
+    """The search answer an anonymous user gets for each item cites that item, and the article on its conditions
+    wherever the document has one."""
+    missed = []
+    for doc in catalogue().docs.values():
+        if doc.kind != "policy":
+            continue
+        found = shown(knowledge.ask(drill_question(doc), context_doc_id=doc.id))
+        assert found is not None and found.citation.doc_id == doc.id, doc.id
+        if any(CONDITIONS_ARTICLE.search(a.heading) for a in doc.articles) \
+                and not CONDITIONS_ARTICLE.search(found.citation.article or ""):
+            missed.append((doc.id, found.citation.article))
+    assert not missed, missed
 
 
 def test_a_bound_company_sees_the_services_fit_for_each_item(bind: Bind, eligibility_url: str) -> None:

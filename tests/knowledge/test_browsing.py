@@ -57,6 +57,9 @@ def test_a_category_named_with_a_request_for_its_list(cat: Catalogue, text: str,
     "我们公司能申请哪些补贴", "专精特新有什么奖励", "人才方面我能申请哪些补贴", "我们符合哪些科技创新政策",
     "高新技术企业认定有什么奖励", "研发费用加计扣除有哪些条件", "人才补贴的申请条件", "上市有什么奖励", "专利有什么奖励",
     "人才补贴", "居住证怎么办", "你好", "/check_eligibility", "帮我算算人才方面有哪些补贴", "",
+    # a content question with a count in it, the calendar, a 一件事's steps, the source of an answer, matching
+    "高企认定需要几个专利", "外贸展会资助一次最多报几个展", "人才类政策这个月哪些在受理", "新生儿出生一件事要办哪些",
+    "依据的是什么文件", "研发投入500万的企业有哪些资助可以报",
 ])
 def test_not_a_browsing_request(cat: Catalogue, text: str) -> None:
     assert cat.recognise(text) is None
