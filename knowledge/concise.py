@@ -768,9 +768,14 @@ FIGURE_UNIT_END = re.compile(r"[%％元人户家所个条项件只台辆起次�
 PHONE_WRITTEN = re.compile(r"\d{3,4}[-－—]+\d{5,8}|\d{5,}")
 DATE_WRITTEN = re.compile(r"(?:\d{4}年)?\d{1,2}月\d{1,2}日(?:[（(][^）)]{0,16}[）)])?(?:前|起|后)?|\d{4}年\d{1,2}月")
 BARE_DATE = re.compile(r"\d{4}年|(?:\d{4}年)?\d{1,2}月\d{1,2}日|\d{4}年\d{1,2}月")
-CHANGE_VERB = re.compile(r"延长|推迟|顺延|延期|提高|降低|增加|减少|调整|放宽|扩大|缩短|截止|下调|上调")  # 延长至…
+CHANGE_VERB = re.compile(r"延长|推迟|顺延|延期|提高|降低|增加|减少|调整|放宽|扩大|缩短|截止|下调|上调|下降|上升|提升|增长|提前")  # 延长至…
 NOT_A_LIMIT = re.compile(r"达到|达|共计|共|累计")  # says nothing about the figure: it goes
-JOINS = ("、", "，", ",", "和", "及", "或", " ")  # a run of figures joined by these is one answer (three phone numbers)
+# A run of figures joined by these is one answer (three phone numbers, a range 5%到8.4%).
+JOINS = ("、", "，", ",", "和", "及", "或", " ", "至", "到", "-", "－", "—", "～", "~")
+# What makes a figure a bound or a rate, standing just before it: never dropped.
+BOUND_BEFORE = re.compile(r"(?:最高|最多|最低|最少|不超过|不高于|不低于|不少于|至少|上限|下限|超过|约|近)[^\d，,。；;：:]{0,3}$")
+RATE_BEFORE = re.compile(r"(?:每[\u4e00-\u9fff]{1,3}?){1,3}$")
+PER_AFTER = re.compile(r"\s*[/／][\u4e00-\u9fff]{1,3}")
 FIGURE_CONTEXT = 8  # characters on each side of a figure, inside its clause, read for the question's words
 QUESTION_CONTEXT = 6  # characters of the question on each side of its question word
 _CLAUSE_STOP = re.compile(r"[，,。；;、（）()：:！？!?\s]")
@@ -818,7 +823,8 @@ def _figures(shown: str, question: str) -> Optional[Tuple[List[Tuple[int, int]],
 
 def asked_figure(shown: str, question: str) -> str:
     """For a question asking for one figure (多少所, 几个, 比例, 电话, 何时), just that figure with its unit and what
-    qualifies it (超过99.6%, 500多万元; three phone numbers joined by 、 are one answer): the one of the kind asked
+    qualifies it (超过99.6%, 500多万元, 最高可贷500万元, 每人每课时10元, 1000元/月; three phone numbers joined by 、 and a
+    range are one answer): the one of the kind asked
     for whose neighbours, inside its clause, are the question's words next to its question word ("有多少所医疗机构"
     over "…在212所医疗机构开设…" → "212所"); a verb before 至/到 stays with it ("延长至2月28日"). Unchanged when the
     question asks how or why, when no figure or more than one fits as well, when a condition the question did not
@@ -861,9 +867,15 @@ def asked_figure(shown: str, question: str) -> str:
     if any(EXCEPTION.search(_bare(shown[e + p.start:e + p.end]).lstrip("，,；;")) for p in rest[1:]):
         return shown  # an exception follows
     if s > 2 and shown[s - 1] in COMPLEMENT and CHANGE_VERB.fullmatch(shown[s - 3:s - 1]):
-        return shown[s - 3:e]  # 延长至2月28日: the verb stays with its complement
-    limit = NOT_A_LIMIT.match(shown, s)
-    return shown[limit.end() if limit else s:e]
+        s -= 3  # 延长至2月28日: the verb stays with its complement
+    else:
+        limit = NOT_A_LIMIT.match(shown, s)
+        s = limit.end() if limit else s
+        for before in (BOUND_BEFORE, RATE_BEFORE):  # 单户最高可贷500万元, 每人每课时10元: what the figure means stays
+            m = before.search(shown, 0, s)
+            s = m.start() if m else s
+    per = PER_AFTER.match(shown, e)  # 1000元/月
+    return shown[s:per.end() if per else e]
 
 
 def _unstated_condition(shown: str, start: int, end: int, question: str) -> bool:

@@ -321,3 +321,12 @@ def test_a_signature_date_answers_when_the_notice_was_issued() -> None:
     text = "请及时向区税务局报告。 区税务局           2020年2月17日"
     assert asked_figure(text, "区税务局什么时间发布的通知？") == "2020年2月17日"
     assert asked_figure(text, "市财政局什么时间发布的通知？") == text  # signed by someone else: nothing next to it
+
+
+def test_the_figure_keeps_its_bound_its_rate_and_its_range() -> None:
+    from knowledge.concise import asked_figure
+
+    assert asked_figure("补贴标准为每人每课时10元。", "补贴标准是多少") == "每人每课时10元"
+    assert asked_figure("单户最高可贷500万元，重点企业还可享受利率优惠。", "单户可贷多少") == "最高可贷500万元"
+    assert asked_figure("实际税负可下降至5%到8.4%。", "实际税负可下降多少") == "下降至5%到8.4%"
+    assert asked_figure("租金标准为1000元/月，按季度缴纳。", "租金标准是多少") == "1000元/月"
