@@ -871,8 +871,8 @@ def asked_figure(shown: str, question: str) -> str:
     else:
         limit = NOT_A_LIMIT.match(shown, s)
         s = limit.end() if limit else s
-        for before in (BOUND_BEFORE, RATE_BEFORE):  # 单户最高可贷500万元, 每人每课时10元: what the figure means stays
-            m = before.search(shown, 0, s)
+        for means in (BOUND_BEFORE, RATE_BEFORE):  # 单户最高可贷500万元, 每人每课时10元: what the figure means stays
+            m = means.search(shown, 0, s)
             s = m.start() if m else s
     per = PER_AFTER.match(shown, e)  # 1000元/月
     return shown[s:per.end() if per else e]
