@@ -3,12 +3,13 @@ grant: each a thin adapter over the eligibility service's binding and personal-d
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import match_view
 from actions.clients import eligibility
 from actions.clients.eligibility import EligibilityError
 from actions.profile import bound_events, ensure_profile, profile_or_ask, typed_identifier
@@ -92,13 +93,32 @@ class ActionVerifyCode(Action):
         who = subject.get("name") or ""
         words = "数据账户里已有您的信息，办理时不用再填。" if subject.get("in_data_account") else \
             "数据账户里暂时没有您的信息，办理时需要您补充。"
-        dispatcher.utter_message(text=f"验证成功，{who}您好！{words}说“退出登录”即可解除。")
-        events: Events = [SlotSet("awaiting", None), SlotSet("resume_action", None), *bound_events(bound)]
         resume = tracker.get_slot("resume_action")
+        offer, buttons = ("", []) if resume in RESUMABLE else await _offer_to_check(tracker)
+        dispatcher.utter_message(text=f"验证成功，{who}您好！{words}说“退出登录”即可解除。{offer}", buttons=buttons)
+        events: Events = [SlotSet("awaiting", None), SlotSet("resume_action", None), *bound_events(bound)]
         # what the user asked before verifying runs now; otherwise the turn ends here (the rule that led
         # here no longer matches once `awaiting` is cleared, and a guessed next action would be noise)
         events.append(FollowupAction(resume if resume in RESUMABLE else "action_listen"))
         return events
+
+
+async def _offer_to_check(tracker: Tracker) -> Tuple[str, List[Dict[str, str]]]:
+    """Once bound, with nothing else to resume: what the data account already qualifies for, and the offer
+    to check the policies still open, one question at a time, the largest possible benefit first. Nothing
+    when the service cannot match now (the verification itself succeeded) or nothing is left open."""
+    try:
+        match = await eligibility.match(tracker.sender_id, True, tracker.get_slot("declared_fields") or {},
+                                        shown=0)
+    except EligibilityError:
+        return "", []
+    pending = match_view.count(match, "needs_information")
+    if not pending or match_view.next_question(match) is None:
+        return "", []
+    eligible = match_view.count(match, "eligible")
+    known = f"\n按数据账户的信息，您已符合 {eligible} 项政策；" if eligible else "\n"
+    return (f"{known}另有 {pending} 项还差一些信息才能判断。{match_view.next_step_text(match)}",
+            [dict(match_view.MORE_BUTTON), dict(match_view.NOT_NOW_BUTTON)])
 
 
 class ActionLogOut(Action):

@@ -95,8 +95,43 @@ def summary_text(match: Dict[str, Any], limit: int = SHOWN) -> str:
         if len(eligible) > limit:
             lines.append(f"……另有 {len(eligible) - limit} 项，可以说“查看全部”。")
     if pending:
-        lines.append(f"另有 {pending} 项还需补充信息才能判断。")
+        lines.append(f"另有 {pending} 项还需补充信息才能判断。" + next_step_text(match))
     return "\n".join(lines)
+
+
+# Going on with the questions: "/find_policies" starts matching again (answers given are kept); the title
+# tells the form that the user asked for more questions (actions/matching.asked_for_more), so a verified
+# profile that already qualifies for something is asked too instead of being shown its matches again.
+MORE_TITLE = "好的，接着问"
+MORE_BUTTON = {"title": MORE_TITLE, "payload": "/find_policies"}
+NOT_NOW_BUTTON = {"title": "先不用", "payload": "/deny"}
+
+
+def next_step_text(match: Dict[str, Any]) -> str:
+    """After "还需补充信息": the most valuable policy still open and the offer to ask on, one question at a
+    time, the largest possible benefit first; empty when nothing is left to ask."""
+    question = next_question(match)
+    if question is None:
+        return ""
+    top, title = question.get("top_benefit_wan"), question.get("top_policy")
+    best = f"其中金额最高的是《{title}》，最高 {top:g} 万元。" if isinstance(top, (int, float)) and top > 0 and title \
+        else ""
+    return f"{best}要我接着问几个问题帮您核对吗？先从金额大的问起，一次一个。"
+
+
+def next_step_buttons(match: Dict[str, Any]) -> List[Dict[str, str]]:
+    return [dict(MORE_BUTTON)] if count(match, "needs_information") and next_question(match) else []
+
+
+def value_text(value: Any, unit: Optional[str] = None) -> str:
+    """A value as the bot repeats it: its unit after a number (610 万元, 80 人, 12 个月), 是/否, lists with 、."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(map(str, value)) or "无"
+    if isinstance(value, (int, float)):
+        return f"{value:g} {unit}" if unit else f"{value:g}"
+    return f"{value} {unit}" if unit and str(value).replace(".", "", 1).isdigit() else str(value)
 
 
 def amount(result: Dict[str, Any]) -> float:

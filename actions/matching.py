@@ -84,6 +84,51 @@ def _on_the_users_message(tracker: Tracker) -> bool:
     return False
 
 
+# Actions that may run between the user's message and the form without the message being a digression:
+# the form's own start, a fact the form could not take (a company name), a verification that binds.
+NOT_A_DIGRESSION = {"action_listen", "matching_form", "action_start_matching", "action_update_profile",
+                    "action_verify_code", "action_unlikely_intent", "validate_matching_form",
+                    "action_ask_pending_answer"}
+CONTINUE_PROMPT = "刚才的政策匹配还差几个问题，要继续吗？"
+CONTINUE_BUTTONS = [{"title": "继续", "payload": "继续"}, {"title": "不用了", "payload": "不用了"}]
+RESUME_WORDS = {"好的", "好", "是", "是的", "要", "要的", "可以", "行", "嗯", "对"}
+STOP_WORDS = ("不用了", "不用", "不要", "算了", "否", "不继续", "先不")
+STOPPED = "好的，问题先问到这里，您已回答的信息我都记下了。"
+
+
+def after_digression(tracker: Tracker) -> bool:
+    """The form resumes after another action answered the user's message (a policy question, the calendar,
+    small talk...): the message was no answer to the form's question."""
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            return False
+        if kind == "action" and event.get("name") not in NOT_A_DIGRESSION:
+            return True
+    return False
+
+
+def asked_for_more(tracker: Tracker) -> bool:
+    """This run of matching was started from the offer to go on with the questions (match_view.MORE_BUTTON):
+    the bot's last message before the user's message that started it carried that button."""
+    started = False
+    user_seen = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if not started:
+            started = kind == "action" and event.get("name") == "action_start_matching"
+            continue
+        if not user_seen:
+            user_seen = kind == "user"
+            continue
+        if kind == "bot":
+            buttons = (event.get("data") or {}).get("buttons") or []
+            return any(b.get("title") == match_view.MORE_TITLE for b in buttons)
+        if kind == "user":
+            return False
+    return False
+
+
 class ActionStartMatching(Action):
     def name(self) -> str:
         return "action_start_matching"
@@ -121,6 +166,14 @@ class ActionAskPendingAnswer(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        pending: Optional[Dict[str, Any]] = tracker.get_slot("pending_field")
+        if pending and after_digression(tracker):
+            # The user asked something else and got the answer: ask once whether to go on, never repeat the
+            # question after every answer. A real answer to the question is still taken (the form keeps it).
+            if pending.get("paused"):
+                return []
+            dispatcher.utter_message(text=CONTINUE_PROMPT, buttons=CONTINUE_BUTTONS)
+            return [SlotSet("pending_field", {**pending, "paused": True})]
         try:
             match = await current_match(tracker, last_use=True)
         except EligibilityError as exc:
@@ -154,6 +207,10 @@ class ValidateMatchingForm(FormValidationAction):
             # Not an answer: Rasa rejects the form whatever it would ask next; the message goes to the
             # other policies (a question, the calendar...) and the form asks when it resumes.
             return []
+        elif tracker.get_slot("pending_field") and after_digression(tracker):
+            # Resumed after the other answer: the question stays pending; the ask action only asks whether
+            # to go on (no match: the facts are those of the question asked).
+            return [SlotSet(REQUESTED_SLOT, "pending_answer")]
         required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
         ask = "pending_answer" in required and tracker.slots.get("pending_answer") is None
         events.append(SlotSet(REQUESTED_SLOT, "pending_answer" if ask else None))
@@ -172,7 +229,7 @@ class ValidateMatchingForm(FormValidationAction):
         # A verified profile that already qualifies for something sees its matches at once; more
         # questions can only add to the list, and the user can ask for them.
         if tracker.get_slot("profile_id") and not tracker.get_slot("match_scope") \
-                and match_view.by_status(match, "eligible"):
+                and match_view.by_status(match, "eligible") and not asked_for_more(tracker):
             return []
         return ["pending_answer"]
 
@@ -199,6 +256,12 @@ class ValidateMatchingForm(FormValidationAction):
                 return {"pending_answer": {"identified": slots}}
         question: Optional[Dict[str, Any]] = tracker.get_slot("pending_field")
         intent = tracker.get_intent_of_latest_message()
+        if question and question.get("paused"):  # the answer to "刚才的政策匹配还要继续吗？"
+            said = text.strip(" 。！!，,~")
+            if said.startswith(STOP_WORDS) or intent == "deny" and not said.startswith("继续"):
+                return {"pending_answer": {"stop": True}}
+            if said in RESUME_WORDS or said.startswith(("继续", "接着")) or intent == "affirm":
+                return {"pending_answer": {"resume": True}}
         if not question or intent not in ANSWER_INTENTS and not _is_button(text, question):
             return {}
         field = question["field"]
@@ -220,6 +283,13 @@ class ValidateMatchingForm(FormValidationAction):
             return {"pending_answer": None}
         if "identified" in slot_value:
             return {"pending_answer": None, **slot_value["identified"]}
+        if slot_value.get("resume"):  # go on: the form asks its question again
+            question = dict(tracker.get_slot("pending_field") or {})
+            question.pop("paused", None)
+            return {"pending_answer": None, "pending_field": question or None}
+        if slot_value.get("stop"):  # no more questions: the form ends and shows what is known
+            dispatcher.utter_message(text=STOPPED)
+            return {"pending_answer": None, "pending_field": None, "questions_asked": get_settings().max_questions}
         fields = dict(slot_value.get("also") or {})
         if slot_value.get("value") is not None:
             fields[slot_value["field"]] = slot_value["value"]
@@ -267,6 +337,7 @@ class ActionShowMatches(Action):
                    for r in appliable[:3]]
         if len(eligible) > match_view.SHOWN:
             buttons.append({"title": "查看全部", "payload": "/show_all_matches"})
+        buttons += match_view.next_step_buttons(match)  # "另有 N 项还需补充信息": go on answering
         dispatcher.utter_message(text=match_view.summary_text(match), buttons=buttons,
                                  json_message={"type": "matches", "eligible": [r.get("policy_id") for r in eligible],
                                                "handling": {r.get("policy_id"): r.get("handling") for r in eligible},

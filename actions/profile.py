@@ -11,7 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import conversation, policy_qa
+from actions import conversation, match_view, policy_qa
 from actions.clients import eligibility
 from actions.clients.eligibility import EligibilityError
 from bot.answers import fields_from_entities
@@ -25,15 +25,12 @@ VERIFY_FIRST = ("办理前需要先确认是您本人：请发送您的身份证
 Events = List[Dict[str, Any]]
 
 
+UNITS = {"annual_revenue_wan": "万元", "rd_expense_wan": "万元", "employees": "人"}
+
+
 def describe(field: str, value: Any) -> str:
-    word = FIELD_WORDS.get(field, field)
-    if field in ("annual_revenue_wan", "rd_expense_wan") and isinstance(value, (int, float)):
-        return f"{word} {value:g} 万元"
-    if field == "employees" and isinstance(value, (int, float)):
-        return f"{word} {value:g} 人"
-    if isinstance(value, list):
-        return f"{word} {'、'.join(map(str, value))}"
-    return f"{word} {value}"
+    """A fact the user told, as the bot repeats it: its everyday name and the value with its unit."""
+    return f"{FIELD_WORDS.get(field, field)} {match_view.value_text(value, UNITS.get(field))}"
 
 
 def typed_identifier(tracker: Tracker) -> Optional[str]:

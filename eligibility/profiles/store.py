@@ -179,5 +179,6 @@ def field_view(profile: Profile, catalogue: Catalogue, as_of: Optional[dt.date] 
         kind = spec.kind if spec else "enum"
         prov = profile.provenance(name, catalogue) or {"provenance": "derived", "source": "由其他字段推算",
                                                        "recorded_at": None}
-        out[name] = {"value": to_json(kind, value), "label": spec.label if spec else name, **prov}
+        out[name] = {"value": to_json(kind, value), "label": spec.label if spec else name,
+                     "unit": spec.unit if spec else None, **prov}  # "研发费用：610万元", not "610"
     return out

@@ -26,3 +26,25 @@ def test_card_items_list_eligible_policies_first_then_a_few_that_need_informatio
     rejected = [{**RESULT, "policy_id": "X", "status": "not_eligible"}]
     ids = [i["policy_id"] for i in match_view.card_items({"results": pending + rejected + eligible})]
     assert ids == ["E6", "E5", "E4", "E3", "E2", "P0", "P1", "P2"]
+
+
+NEXT = {"field": "rd_expense_wan", "question": "请问贵单位上年度的研发费用是多少万元？", "type": "number", "unit": "万元",
+        "top_benefit_wan": 200, "top_policy": "研发投入资助"}
+
+
+def test_the_count_of_policies_still_open_offers_the_next_step_largest_benefit_first() -> None:
+    match = {"summary": {"eligible": 0, "needs_information": 39, "not_eligible": 3}, "eligible": [],
+             "results": [], "next_question": NEXT}
+    text = match_view.summary_text(match)
+    assert text.startswith("另有 39 项还需补充信息才能判断。其中金额最高的是《研发投入资助》，最高 200 万元。")
+    assert "要我接着问几个问题" in text and "先从金额大的问起" in text
+    assert match_view.next_step_buttons(match) == [match_view.MORE_BUTTON]
+    done = {**match, "next_question": None}  # nothing left to ask: no offer, no button
+    assert match_view.summary_text(done) == "另有 39 项还需补充信息才能判断。" and match_view.next_step_buttons(done) == []
+
+
+def test_values_are_repeated_with_their_units() -> None:
+    assert match_view.value_text(610, "万元") == "610 万元"
+    assert match_view.value_text(80.0, "人") == "80 人"
+    assert match_view.value_text(True) == "是" and match_view.value_text(["国家高新技术企业", "专精特新"]) == "国家高新技术企业、专精特新"
+    assert match_view.value_text("龙华区") == "龙华区" and match_view.value_text([]) == "无"

@@ -166,18 +166,20 @@ def test_every_turn_of_an_anonymous_form_makes_one_match(calls: Calls) -> None:
     assert cards["items"] == match_view.card_items(full)
 
 
-def test_a_question_in_the_middle_costs_no_match_and_the_form_asks_again_with_one(calls: Calls) -> None:
+def test_a_question_in_the_middle_costs_no_match_and_the_form_asks_whether_to_go_on(calls: Calls) -> None:
     talk = Conversation("turns-digression", calls)
     talk.start()
     question = talk.slots["pending_field"]
     outcome, _ = talk.answer("高新技术企业认定有什么奖励", intent="ask_policy")
     assert outcome == "rejected" and talk.turn_calls == 0
-    # the other policies answer, then the form resumes on the same turn and asks again: one match
+    # the other policies answer, then the form resumes on the same turn: it asks whether to go on (no
+    # match: nothing changed), not its question again (tests/actions/test_digression.py: the rest)
     before = calls.matches()
     outcome, spoken = talk.form(said_before=[{"event": "action", "name": "action_answer_policy"},
                                              {"event": "bot", "text": "（答案）"}])
-    assert outcome == "asked" and calls.matches() - before == 1
-    assert talk.slots["pending_field"]["field"] == question["field"] and question["question"] in text(spoken)
+    assert outcome == "asked" and calls.matches() - before == 0
+    assert talk.slots["pending_field"]["field"] == question["field"] and question["question"] not in text(spoken)
+    assert "继续" in text(spoken)
 
 
 def test_a_verified_company_sees_its_matches_in_the_first_turn_with_one_match(calls: Calls, bind: Bind) -> None:
