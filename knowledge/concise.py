@@ -111,7 +111,7 @@ KINDS = [
     (re.compile(r"哪里|哪儿|何处|地点|地址|渠道|途径|平台|网站|网址|在哪"),
      re.compile(r"通过|登录|拨打|关注|网站|平台|APP|App|app|公众号|小程序|客户端|热线|窗口|大厅|地址|[路街]\d+号|www|http")),
 ]
-KIND_BONUS = 0.1  # a segment with the kind of figure asked for
+KIND_BONUS = 0.2  # a segment with the kind of figure asked for (0.1 before the figure was shown alone: it pays more now)
 
 
 def figure_kind(question: str) -> Optional[re.Pattern[str]]:
@@ -760,6 +760,7 @@ PHONE_ASKED = re.compile(r"电话|热线|号码")
 DATE_ASKED = re.compile(r"何时|什么时候|什么时间|哪天|哪一天|几月几日|日期")
 # A figure as written: a qualifier that changes its meaning (超过, 约, 最高…), the number, its unit.
 _LIMIT = r"(?:约|近|超过|逾|达到|达|共计|共|累计|不超过|最高|最多|至少|不少于|不低于|仅)?"
+_LIMIT_WORDS = r"最高|最多|不超过|不高于|上限|封顶"  # a cap
 _AMOUNT = r"(?:\d[\d,，.．]*\d|\d|[一二三四五六七八九十两百千]+)"
 _UNIT = (r"(?:多|余)?(?:万|亿|千|百)*(?:%|％|元|人次|人|户|家|所|个|条|项|件|只|台|辆|起|次|倍|吨|亩|天|小时|年|个月|月|日|号|名|"
          r"方面|类|种|批|座|场|床|张|份|箱|万)?")
@@ -772,12 +773,19 @@ CHANGE_VERB = re.compile(r"延长|推迟|顺延|延期|提高|降低|增加|减�
 NOT_A_LIMIT = re.compile(r"达到|达|共计|共|累计")  # says nothing about the figure: it goes
 # A run of figures joined by these is one answer (three phone numbers, a range 5%到8.4%).
 JOINS = ("、", "，", ",", "和", "及", "或", " ", "至", "到", "-", "－", "—", "～", "~")
+# A caveat the answer is given with (据第三方资料, 以当期公布为准): it stays, so the whole text does.
+HEDGE = re.compile(r"为准|第三方|有来源称|据称|仅供参考|暂定|待定|另行通知|尚未")
+LIST_JOIN = re.compile(r"[、，, 和及或]")  # figures joined by these are several answers, not a range
 # What makes a figure a bound or a rate, standing just before it: never dropped.
 BOUND_BEFORE = re.compile(r"(?:最高|最多|最低|最少|不超过|不高于|不低于|不少于|至少|上限|下限|超过|约|近)[^\d，,。；;：:]{0,3}$")
 RATE_BEFORE = re.compile(r"(?:每[\u4e00-\u9fff]{1,3}?){1,3}$")
 PER_AFTER = re.compile(r"\s*[/／][\u4e00-\u9fff]{1,3}")
+TIME_UNIT = re.compile(r"(年|月|日|天|小时|号|周|岁)$")
+COMPARES = re.compile(r"差|各|分别|相比|比较|区别|不同|哪个多|哪个高")  # 差多少, 各是多少: more than one figure answers
+BOUND_WORD = re.compile(_LIMIT_WORDS)
+RANGE_ON = re.compile(r"\s*(?:至|到|-|－|—|～|~)\s*[0-9０-９一二三四五六七八九十]")
+RANGE_BACK = re.compile(r"[0-9０-９][^\s，,。；;]{0,3}(?:至|到|-|－|～|~)\s*$")
 FIGURE_CONTEXT = 8  # characters on each side of a figure, inside its clause, read for the question's words
-QUESTION_CONTEXT = 6  # characters of the question on each side of its question word
 _CLAUSE_STOP = re.compile(r"[，,。；;、（）()：:！？!?\s]")
 
 
@@ -785,32 +793,36 @@ def _word_pairs(text: str) -> Set[str]:
     return {text[k:k + 2] for k in range(len(text) - 1) if not _NOT_WORD_CHAR.search(text[k:k + 2])}
 
 
-def _figures(shown: str, question: str) -> Optional[Tuple[List[Tuple[int, int]], re.Match[str]]]:
-    """The runs of figures of the kind the question asks for that the question does not have, and where the
-    question asks; None when the question asks for no figure."""
+def _figures(shown: str, question: str) -> Optional[Tuple[List[Tuple[int, int]], re.Pattern[str]]]:
+    """The runs of figures of the kind the question asks for that the question does not have, and how that kind is
+    written (an amount, a date, a phone number); None when the question asks for no figure."""
     qn = normalise(question)
     asked = FIGURE_ASKED.search(qn)
-    where: Optional[re.Match[str]]
     unit: Optional[str] = None
     if PHONE_ASKED.search(qn):
-        written, where = PHONE_WRITTEN, PHONE_ASKED.search(qn)
+        written = PHONE_WRITTEN
     elif DATE_ASKED.search(qn):
-        written, where = DATE_WRITTEN, DATE_ASKED.search(qn)
-    elif asked is not None:
-        written, where, unit = FIGURE_WRITTEN, asked, asked.group(2) or asked.group(1)
+        written = DATE_WRITTEN
     elif SHARE_ASKED.search(qn):
-        written, where, unit = FIGURE_WRITTEN, SHARE_ASKED.search(qn), "%"
+        written, unit = FIGURE_WRITTEN, "%"
+    elif asked is not None:
+        written, unit = FIGURE_WRITTEN, asked.group(2) or asked.group(1)
+        measure = qn[asked.end():asked.end() + 1]
+        if unit is None and measure == "钱":
+            unit = "元"
+        elif unit is None and re.match(r"[\u4e00-\u9fff]", measure) and measure not in "的了呢啊吧呀":
+            return None  # 几步, 几号: a measure this reading does not know
     else:
         return None
-    assert where is not None
     found: List[Tuple[int, int]] = []
     for m in written.finditer(shown):
         t = m.group(0).rstrip(",，.．")
         if not NUMBER.search(t) or t in qn or normalise(t) in qn:
             continue
         if written is FIGURE_WRITTEN and (FIGURE_UNIT_END.search(t) is None or BARE_DATE.fullmatch(t)
-                                          or (unit and not t.endswith(unit) and not (unit == "%" and t[-1] == "％"))):
-            continue
+                                          or (unit and not t.endswith(unit) and not (unit == "%" and t[-1] == "％"))
+                                          or (unit is None and TIME_UNIT.search(t))):
+            continue  # a bare 多少 asks for an amount, not a period (奖多少 is never 一年)
         found.append((m.start(), m.start() + len(t)))
     runs: List[Tuple[int, int]] = []
     for s, e in found:
@@ -818,7 +830,12 @@ def _figures(shown: str, question: str) -> Optional[Tuple[List[Tuple[int, int]],
             runs[-1] = (runs[-1][0], e)
         else:
             runs.append((s, e))
-    return runs, where
+    return runs, written
+
+
+def _unit(figure: str) -> str:
+    """What a figure counts, by its last character (% and ％ alike)."""
+    return "%" if figure[-1] in "%％" else figure[-1]
 
 
 def asked_figure(shown: str, question: str) -> str:
@@ -831,16 +848,15 @@ def asked_figure(shown: str, question: str) -> str:
     state comes before it (截至…, 对…的), an exception after it, a negation next to it, or when the text has a table
     row (a bracket with its amount: the bracket stays)."""
     counted = FIGURE_ASKED.search(normalise(question))
-    if (EXPLAIN.search(question) and not (counted and counted.group(2))) or bracket_rows(shown):
-        return shown  # asked how or why (多少条措施 asks a count), or a row of a table: it keeps its bracket
+    if ((EXPLAIN.search(question) and not (counted and counted.group(2))) or bracket_rows(shown)
+            or COMPARES.search(question) or HEDGE.search(shown)):
+        return shown  # asked how or why (多少条措施 asks a count), to compare, a row of a table, or said with a caveat
     found = _figures(shown, question)
     if not found or not found[0]:
         return shown
-    runs, where = found
+    runs, written = found
     qn = normalise(question)
-    left = _word_pairs(strip_question_words(qn[max(0, where.start() - QUESTION_CONTEXT):where.start()]))
-    right = _word_pairs(strip_question_words(qn[where.end():where.end() + QUESTION_CONTEXT]))
-    every = _word_pairs(strip_question_words(qn))
+    asked_words = _word_pairs(strip_question_words(qn))
 
     def before(s: int) -> Set[str]:  # a signature's date stands apart from its sender by spaces only
         return _word_pairs(normalise(_CLAUSE_STOP.split(shown[:s].rstrip()[-FIGURE_CONTEXT:])[-1]))
@@ -848,14 +864,24 @@ def asked_figure(shown: str, question: str) -> str:
     def after(e: int) -> Set[str]:
         return _word_pairs(normalise(_CLAUSE_STOP.split(shown[e:].lstrip()[:FIGURE_CONTEXT])[0]))
 
-    def fit(run: Tuple[int, int]) -> Tuple[int, int]:
-        s, e = run
-        return len(left & before(s)) + len(right & after(e)), len(every & before(s)) + len(every & after(e))
-
-    ranked = sorted(((fit(r), r) for r in runs), reverse=True)
-    if ranked[0][0][1] == 0 or (len(ranked) > 1 and ranked[0][0] == ranked[1][0]):
-        return shown  # nothing of the question next to it, or two figures fit as well
-    s, e = ranked[0][1]
+    if len(runs) != 1:
+        return shown  # two figures of the kind asked for (主板1000万元, 科创板500万元): the text decides, not a guess
+    s, e = runs[0]
+    kind = figure_kind(question)
+    if not (asked_words & (before(s) | after(e))) or (kind is not None and not kind.search(shown[s:e])):
+        return shown  # nothing of the question next to it, or not the kind of figure asked for (额度 → 110%)
+    unit_of = _unit(shown[s:e])
+    if written is FIGURE_WRITTEN and LIST_JOIN.search(shown, s, e):
+        return shown  # 30万元、20万元、10万元: tiers, not one answer (a range is one; phone numbers may be several)
+    for m in FIGURE_WRITTEN.finditer(shown):
+        other = m.group(0).rstrip(",，.．")
+        if m.start() >= e or m.start() + len(other) <= s:  # another figure
+            if not NUMBER.search(other) or other in qn or BARE_DATE.fullmatch(other) or not FIGURE_UNIT_END.search(other):
+                continue
+            if _unit(other) == unit_of or BOUND_BEFORE.search(shown, 0, m.start()) or BOUND_WORD.match(other):
+                return shown  # another figure of the same kind, or a cap (最高300万元): all of it answers
+    if RANGE_ON.match(shown, e) or (s > 0 and RANGE_BACK.search(shown, 0, s)):
+        return shown  # 9月22日至26日: a range is shown whole
     q = grams(strip_question_words(qn))
     for p in pieces(shown[:s]):
         t = _bare(shown[p.start:p.end])
@@ -872,8 +898,8 @@ def asked_figure(shown: str, question: str) -> str:
         limit = NOT_A_LIMIT.match(shown, s)
         s = limit.end() if limit else s
         for means in (BOUND_BEFORE, RATE_BEFORE):  # 单户最高可贷500万元, 每人每课时10元: what the figure means stays
-            m = means.search(shown, 0, s)
-            s = m.start() if m else s
+            found_means = means.search(shown, 0, s)
+            s = found_means.start() if found_means else s
     per = PER_AFTER.match(shown, e)  # 1000元/月
     return shown[s:per.end() if per else e]
 
@@ -942,7 +968,7 @@ def listed_items(shown: str, question: str) -> str:
     services (their answer is clauses), and never without an unstated condition, an exception or a negation."""
     qn = normalise(question)
     asked = ITEMS_ASKED.search(qn)
-    if asked is None or EXPLAIN.search(question):
+    if asked is None or EXPLAIN.search(question) or HEDGE.search(shown):
         return shown
     phrase = re.split(r"[？?，,。！!\s]", strip_question_words(qn[asked.end():]).strip())[0]
     phrase = HEAD_ENDS.split(phrase)[0]

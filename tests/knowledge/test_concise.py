@@ -244,11 +244,10 @@ def test_a_list_number_is_no_figure() -> None:
 def test_a_question_for_one_figure_gets_the_figure_next_to_its_words() -> None:
     from knowledge.concise import asked_figure
 
-    output = "全区口罩日产量达到20万个（其中医用口罩日产量5万个）、防护服日产量3000件。"
-    assert asked_figure(output, "防护服日产量有多少？") == "3000件"
-    assert asked_figure(output, "医用口罩日产量有多少？") == "5万个"
+    assert asked_figure("全区口罩企业全部投产后每日产能可达400万只。", "口罩企业投产后产能有多少？") == "400万只"
+    assert asked_figure("全区已在212所医疗机构开设发热门诊。", "有多少所医疗机构开设了发热门诊") == "212所"
     # the unit the question names decides between figures
-    assert asked_figure("区里共有12个街道，其中8个街道开设了便民服务站。", "有几个街道开设了便民服务站") == "8个"
+    assert asked_figure("区里出台了5个方面16条措施。", "区里出台了多少条措施") == "16条"
     # a run of phone numbers is one answer, a verb before 至 stays with the date
     assert asked_figure("可拨打咨询专线2518363、2518690或登录网站咨询。", "咨询电话是多少") == "2518363、2518690"
     assert asked_figure("按月申报的纳税期限延长至2月28日。", "纳税期限延长到哪天") == "延长至2月28日"
@@ -266,6 +265,17 @@ def test_the_figure_alone_never_drops_what_qualifies_it() -> None:
         ("企业可以获得补贴，具体金额以通知为准。", "企业可以获得多少补贴"),  # no figure
         ("第一批补贴500万元，第二批补贴500万元。", "补贴多少钱"),  # two figures fit as well
         ("如何申请补贴？补贴标准为每人1000元。", "如何申请每人1000元的补贴"),  # asks how
+        # several figures of the kind asked for: which one is meant is the text's to say, not a guess
+        ("全区口罩日产量达到20万个（其中医用口罩日产量5万个）、防护服日产量3000件。", "防护服日产量有多少？"),
+        ("在主板上市的奖励1000万元，在科创板上市的奖励500万元。", "在科创板上市奖多少"),
+        ("区里共有12个街道，其中8个街道开设了便民服务站。", "有几个街道开设了便民服务站"),
+        ("可申请房租资助，每年封顶额分30万元、20万元、10万元三档。", "房租每年能资助多少"),  # tiers
+        ("按已付利息的20%计算，每家企业每年最高300万元。", "利息能贴多少"),  # a cap goes with it
+        ("硕士每人每月2500元，博士每人每月4500元。", "博士和硕士每月补贴差多少"),  # a comparison
+        ("纸质材料在9月22日至26日提交。", "纸质材料什么时候交"),  # a range of dates
+        ("申请人需在深圳连续居住满8年。", "迁户口要分几步走"),  # 几步 is no figure this reading knows
+        ("合伙创业的额度以个人上限相加后的110%为限。", "创业担保贷款额度上限多少"),  # an amount asked, a share found
+        ("第三方资料称初中每生每年最高9000元，以当期公布为准。", "学位补贴最多能抵多少"),  # said with a caveat
     ]:
         assert asked_figure(text, question) == text, (text, question)
 
