@@ -668,7 +668,7 @@ DATELINE = re.compile(r"\s*(?:\[\s*详细\s*\]\s*)?(?:[^，。\s]{0,12}?(?:社|�
 RESPONSIBLE = re.compile(r"\s*[（(](?:(?:责任|牵头|配合)单位[：:][^）)]*|[^）)：:，,。]{2,40}(?:局|厅|委|办|部|院|会|中心)"
                          r"(?:[、，,][^）)：:，,。]{2,20}(?:局|厅|委|办|部|院|会|中心))*)[）)]\s*[。.]?\s*$")
 # Who said it, before a colon: “…副局长某某明确：”, “…发布的管理要求明确:”.
-SAID = re.compile(r"[^：:（(“\n]{2,40}?(?:明确|表示|指出|强调|介绍|称|说)\s*[：:]\s*")
+SAID = re.compile(r"[^：:（(“\n]{2,40}?(?:明确|表示|指出|强调|介绍|声称|透露)\s*[：:]\s*")  # never 名称：, 说明：
 BYLINE_REST = 10  # characters that must be left after a dateline, a bracket or a speaker goes
 
 

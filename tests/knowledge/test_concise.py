@@ -298,6 +298,7 @@ def test_datelines_speakers_and_responsible_departments_go() -> None:
         "启动市场监测日报制度，每天及时上报市场供应情况。")
     # too little would be left, or the bracket is part of the text
     assert without_byline("李四表示：同意。") == "李四表示：同意。"
+    assert without_byline("单位名称：区青少年发展基金会，开户行：区工商银行") == "单位名称：区青少年发展基金会，开户行：区工商银行"
     assert without_byline("补贴标准为每人1000元（含社保补贴）。") == "补贴标准为每人1000元（含社保补贴）。"
 
 
