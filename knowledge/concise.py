@@ -664,9 +664,10 @@ def unnumbered(text: str) -> str:
 # A news dateline (新华社北京2月14日电（记者 某某）) or a page's byline (重庆日报2020-02-21 07:35:17) before the text.
 DATELINE = re.compile(r"\s*(?:\[\s*详细\s*\]\s*)?(?:[^，。\s]{0,12}?(?:社|网|报|台)[^，。\s]{0,8}?\d{1,2}月\d{1,2}日电\s*"
                       r"(?:[（(][^）)]{0,20}[）)])?|[^，。\s]{2,8}\d{4}-\d{2}-\d{2}\s+\d{2}:\d{2}(?::\d{2})?)\s*")
-# Who answers for a measure, in a bracket after it: （责任单位：市农业农村局…）, （省农业农村厅、省畜牧局）.
+# Who answers for a measure, in a bracket after it: （责任单位：市农业农村局…）, （省农业农村厅、省畜牧局）; one
+# department alone in a bracket may be an alias (区人社局（区就业中心）) and stays.
 RESPONSIBLE = re.compile(r"\s*[（(](?:(?:责任|牵头|配合)单位[：:][^）)]*|[^）)：:，,。]{2,40}(?:局|厅|委|办|部|院|会|中心)"
-                         r"(?:[、，,][^）)：:，,。]{2,20}(?:局|厅|委|办|部|院|会|中心))*)[）)]\s*[。.]?\s*$")
+                         r"(?:[、，,][^）)：:，,。]{2,20}(?:局|厅|委|办|部|院|会|中心))+)[）)]\s*[。.]?\s*$")
 # Who said it, before a colon: “…副局长某某明确：”, “…发布的管理要求明确:”.
 SAID = re.compile(r"[^：:（(“\n]{2,40}?(?:明确|表示|指出|强调|介绍|声称|透露)\s*[：:]\s*")  # never 名称：, 说明：
 BYLINE_REST = 10  # characters that must be left after a dateline, a bracket or a speaker goes

@@ -300,6 +300,7 @@ def test_datelines_speakers_and_responsible_departments_go() -> None:
     assert without_byline("李四表示：同意。") == "李四表示：同意。"
     assert without_byline("单位名称：区青少年发展基金会，开户行：区工商银行") == "单位名称：区青少年发展基金会，开户行：区工商银行"
     assert without_byline("补贴标准为每人1000元（含社保补贴）。") == "补贴标准为每人1000元（含社保补贴）。"
+    assert without_byline("申请请咨询区人力资源局（区就业服务中心）。") == "申请请咨询区人力资源局（区就业服务中心）。"
 
 
 def test_a_question_for_which_things_gets_the_list_that_names_them() -> None:
