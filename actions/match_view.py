@@ -56,6 +56,16 @@ def options(question: Dict[str, Any]) -> List[str]:
     return [str(o) for o in (question.get("options") or question.get("examples") or [])]
 
 
+def question_text(question: Dict[str, Any]) -> str:
+    """The question as the bot asks it; one that bears on a single policy says which, and what it may give
+    (the questions come largest possible benefit first, so the user sees why this one now)."""
+    asked = str(question.get("question") or question.get("text") or "")
+    top, title = question.get("top_benefit_wan"), question.get("top_policy")
+    if question.get("settles_count") == 1 and title and isinstance(top, (int, float)) and top > 0:
+        return f"下面核对《{title}》（最高 {top:g} 万元）。\n{asked}"
+    return asked
+
+
 def question_buttons(question: Dict[str, Any]) -> List[Dict[str, str]]:
     kind = question.get("type")
     if kind == "bool":

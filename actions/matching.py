@@ -182,8 +182,7 @@ class ActionAskPendingAnswer(Action):
         question = match_view.next_question(match)
         if question is None:
             return [SlotSet("pending_field", None)]
-        dispatcher.utter_message(text=question.get("question") or question.get("text"),
-                                 buttons=match_view.question_buttons(question))
+        dispatcher.utter_message(text=match_view.question_text(question), buttons=match_view.question_buttons(question))
         return [SlotSet("pending_field", question)]
 
 

@@ -55,6 +55,10 @@ ERROR_KINDS = ("http", "timeout", "connection", "empty", "apology", "unexpected"
 
 # A typed answer to a question that offers no buttons: the first rule whose words appear in the question.
 TYPED_ANSWERS: Tuple[Tuple[Tuple[str, ...], str], ...] = (
+    (("哪年哪月哪日",), "2023年5月1日"),
+    (("多少个月", "几个月"), "6个月"),
+    (("百分之",), "12%"),
+    (("万美元",), "3000万美元"),
     (("年龄", "多大", "周岁"), "35岁"),
     (("人数", "员工", "职工", "多少人"), "80人"),
     (("研发",), "300万元"),

@@ -97,24 +97,26 @@ def next_question(results: List[Dict[str, Any]], policies: PolicySet) -> Optiona
     """The field whose answer bears on the largest possible benefit: the sum, over the policies that still
     need information and miss this field, of what each can give (the estimate, else the stated maximum;
     amount_wan). Ties (policies without a stated amount, fields missing from the same policies): the field
-    that bears on the most policies, then the name. A field shared by many candidates carries their sum,
+    that bears on the most policies, then the one its policies name first, then the name. A field shared by many candidates carries their sum,
     so the questions that settle most (the district, the revenue) still come first for a new user; once
     those are known, the questions of the most valuable policies come before those of small ones."""
     settles: Dict[str, List[str]] = defaultdict(list)
     worth: Dict[str, float] = defaultdict(float)
     top: Dict[str, Tuple[float, str]] = {}
+    place: Dict[str, int] = {}  # how early the field comes in a policy's conditions (有没有平台 before 平台投入)
     for r in results:
         if r["status"] != "needs_information":
             continue
         value = amount_wan(r)
-        for name in r["_missing"]:
+        for i, name in enumerate(r["_missing"]):
             settles[name].append(r["policy_id"])
             worth[name] += value
+            place[name] = min(place.get(name, i), i)
             if name not in top or value > top[name][0]:
                 top[name] = (value, r["title"])
     if not settles:
         return None
-    ranked = sorted(settles, key=lambda f: (-worth[f], -len(settles[f]), f))
+    ranked = sorted(settles, key=lambda f: (-worth[f], -len(settles[f]), place[f], f))
     best = ranked[0]
     spec = policies.catalogue.get(best)
     text = None

@@ -48,3 +48,10 @@ def test_values_are_repeated_with_their_units() -> None:
     assert match_view.value_text(80.0, "人") == "80 人"
     assert match_view.value_text(True) == "是" and match_view.value_text(["国家高新技术企业", "专精特新"]) == "国家高新技术企业、专精特新"
     assert match_view.value_text("龙华区") == "龙华区" and match_view.value_text([]) == "无"
+
+
+def test_a_question_about_one_policy_says_which_and_what_it_may_give() -> None:
+    one = {**NEXT, "settles_count": 1}
+    assert match_view.question_text(one) == "下面核对《研发投入资助》（最高 200 万元）。\n" + NEXT["question"]
+    assert match_view.question_text({**NEXT, "settles_count": 12}) == NEXT["question"]  # a general question
+    assert match_view.question_text({**one, "top_benefit_wan": 0}) == NEXT["question"]  # no amount stated
