@@ -61,6 +61,11 @@ intent is another, its prediction (a second TensorFlow model, ~2 ms CPU with its
 message now carries ``response_selector`` with the list of retrieval intents and no prediction; a message of the
 retrieval intent gets exactly the stock prediction.
 
+**8. Features combined from a plain copy.** Before joining a message's features, Rasa copies the first block
+with ``copy.deepcopy``, which walks the scipy matrix attribute by attribute (~0.3 ms a message here, more
+under load). The copy is made here with the matrix's own ``copy()`` (its arrays copied, same dtype, shape and
+values) and the same type, attribute, origin and cached fingerprint; the join that follows is unchanged.
+
 ``set_enabled(False)`` turns the runtime speedups off (TED then always runs, the coefficients are C-ordered again,
 features are joined by scipy, the Python validator checks answers, event classes are searched, the
 ResponseSelector runs for every message; the schema is still checked once): for the benchmark and the tests that compare both paths."""
@@ -99,6 +104,7 @@ def install() -> bool:
     _install_coo_hstack()
     _install_event_classes()
     _install_selector_for_its_intent()
+    _install_plain_feature_copy()
     return True
 
 
@@ -441,3 +447,43 @@ def _install_selector_for_its_intent() -> None:
 
     ResponseSelector.process = process  # type: ignore[method-assign]
     setattr(ResponseSelector, SELECTOR_MARK, True)
+
+
+# ---- 8. features combined from a plain copy ---------------------------------------------------------------------
+
+COPY_MARK = "_policybot_plain_feature_copy"
+
+
+def feature_copy(features: Any) -> Any:
+    """What ``copy.deepcopy`` gives for a ``Features`` whose matrix is a numpy array or a scipy sparse matrix."""
+    from rasa.shared.nlu.training_data.features import Features
+
+    copied = Features(features.features.copy(), features.type, features.attribute, features.origin)
+    copied._cached_fingerprint = features._cached_fingerprint
+    return copied
+
+
+def _install_plain_feature_copy() -> None:
+    import scipy.sparse
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+
+    if getattr(Message, COPY_MARK, False):
+        return
+    stock = Message._combine_features
+
+    def _combine_features(features: List[Any], featurizers: List[str]) -> Any:
+        if not enabled() or not features or any(
+                type(f) is not Features or set(vars(f)) != {"features", "type", "origin", "attribute",
+                                                            "_cached_fingerprint"}
+                or not (isinstance(f.features, scipy.sparse.spmatrix) or type(f.features).__module__ == "numpy")
+                for f in features[:1]):
+            return stock(features, featurizers)
+        combined = feature_copy(features[0])
+        combined.origin = featurizers
+        for f in features[1:]:
+            combined.combine_with_features(f)
+        return combined
+
+    Message._combine_features = staticmethod(_combine_features)  # type: ignore[method-assign,assignment]
+    setattr(Message, COPY_MARK, True)

@@ -138,3 +138,49 @@ def test_event_classes_are_found_as_rasa_finds_them() -> None:
         Event.resolve_by_type("no_such_event")
     assert Event.from_parameters({"event": "slot", "name": "a", "value": 1}) == \
         rasa.shared.core.events.SlotSet("a", 1)
+
+
+@pytest.mark.parametrize("kind", ["coo", "csr", "dense"])
+def test_a_plain_feature_copy_equals_a_deep_copy(kind: str) -> None:
+    import copy
+
+    import numpy as np
+    import scipy.sparse as sp
+    from rasa.shared.nlu.training_data.features import Features
+
+    from bot.rasa_speedups import feature_copy
+
+    matrix = sp.random(3, 500, density=0.05, format="coo", dtype="float32", random_state=3)
+    m = matrix.toarray() if kind == "dense" else matrix.asformat(kind)
+    original = Features(m, "sequence", "text", "CountVectorsFeaturizer")
+    original.fingerprint()
+    deep, plain = copy.deepcopy(original), feature_copy(original)
+    assert vars(deep).keys() == vars(plain).keys()
+    for key in ("type", "attribute", "origin", "_cached_fingerprint"):
+        assert getattr(deep, key) == getattr(plain, key)
+    assert type(deep.features) is type(plain.features) and deep.features.dtype == plain.features.dtype
+    a, b = (deep.features, plain.features) if kind == "dense" else (deep.features.toarray(), plain.features.toarray())
+    assert np.array_equal(a, b)
+    assert plain.features is not original.features  # a copy: joining into it leaves the message's own untouched
+    if kind != "dense":
+        assert not np.shares_memory(plain.features.data, original.features.data)
+
+
+def test_combined_features_are_the_same_with_the_plain_copy() -> None:
+    import scipy.sparse as sp
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot import rasa_speedups
+
+    install()
+    blocks = [Features(sp.random(2, n, density=0.1, format="coo", random_state=n), "sequence", "text", f"f{n}")
+              for n in (30, 400, 7)]
+    out = {}
+    for on in (False, True):
+        rasa_speedups.set_enabled(on)
+        combined = Message._combine_features(blocks, ["a", "b"])
+        out[on] = (combined.origin, combined.type, combined.features.toarray().tolist(), combined.fingerprint())
+    rasa_speedups.set_enabled(True)
+    assert out[True] == out[False]
+    assert blocks[0].features.shape == (2, 30)  # the first block itself was not joined into
