@@ -781,11 +781,14 @@ LIST_JOIN = re.compile(r"[、，, 和及或]")  # figures joined by these are se
 BOUND_BEFORE = re.compile(r"(?:最高|最多|最低|最少|不超过|不高于|不低于|不少于|至少|上限|下限|超过|约|近)[^\d，,。；;：:]{0,3}$")
 RATE_BEFORE = re.compile(r"(?:每[\u4e00-\u9fff]{1,3}?){1,3}$")
 PER_AFTER = re.compile(r"\s*[/／][\u4e00-\u9fff]{1,3}")
+UNKNOWN_MEASURES = "步号轮期档级层遍趟回代届"  # 几步, 几号, 几档: what they count is not a figure read here
 TIME_UNIT = re.compile(r"(年|月|日|天|小时|号|周|岁)$")
 COMPARES = re.compile(r"差|各|分别|相比|比较|区别|不同|哪个多|哪个高")  # 差多少, 各是多少: more than one figure answers
 BOUND_WORD = re.compile(_LIMIT_WORDS)
 RANGE_ON = re.compile(r"\s*(?:至|到|-|－|—|～|~)\s*[0-9０-９一二三四五六七八九十]")
 RANGE_BACK = re.compile(r"[0-9０-９][^\s，,。；;]{0,3}(?:至|到|-|－|～|~)\s*$")
+ASKS_WHERE = re.compile(r"多少|(?<!哪)几|电话|热线|号码|何时|什么时候|什么时间|哪天|哪一天|日期|比例|占比|率")
+QUESTION_CONTEXT = 6  # characters of the question on each side of where it asks
 FIGURE_CONTEXT = 8  # characters on each side of a figure, inside its clause, read for the question's words
 _CLAUSE_STOP = re.compile(r"[，,。；;、（）()：:！？!?\s]")
 
@@ -811,7 +814,7 @@ def _figures(shown: str, question: str) -> Optional[Tuple[List[Tuple[int, int]],
         measure = qn[asked.end():asked.end() + 1]
         if unit is None and measure == "钱":
             unit = "元"
-        elif unit is None and re.match(r"[\u4e00-\u9fff]", measure) and measure not in "的了呢啊吧呀":
+        elif unit is None and measure and measure in UNKNOWN_MEASURES:
             return None  # 几步, 几号: a measure this reading does not know
     else:
         return None
@@ -841,23 +844,28 @@ def _unit(figure: str) -> str:
 
 def asked_figure(shown: str, question: str) -> str:
     """For a question asking for one figure (多少所, 几个, 比例, 电话, 何时), just that figure with its unit and what
-    qualifies it (超过99.6%, 500多万元, 最高可贷500万元, 每人每课时10元, 1000元/月; three phone numbers joined by 、 and a
-    range are one answer): the one of the kind asked
-    for whose neighbours, inside its clause, are the question's words next to its question word ("有多少所医疗机构"
-    over "…在212所医疗机构开设…" → "212所"); a verb before 至/到 stays with it ("延长至2月28日"). Unchanged when the
-    question asks how or why, when no figure or more than one fits as well, when a condition the question did not
-    state comes before it (截至…, 对…的), an exception after it, a negation next to it, or when the text has a table
-    row (a bracket with its amount: the bracket stays)."""
+    qualifies it (超过99.6%, 500多万元, 最高可贷500万元, 每人每课时10元, 1000元/月; phone numbers joined by 、 and a range
+    are one answer), when it is the only figure of its kind in the answer and the question's words stand next to it
+    ("有多少所医疗机构" over "…在212所医疗机构开设…" → "212所"); among figures of different kinds, the one next to the
+    words the question has right by its question word. A verb before 至/到 stays with it ("延长至2月28日").
+    Unchanged when the question asks how or why, to compare (差多少, 各是多少) or for two figures; when two figures
+    of one kind could answer (主板1000万元, 科创板500万元: the text says which, a guess may be wrong), when another is a
+    cap (最高300万元), the figures are tiers (30万元、20万元、10万元) or a range of dates; when the figure is not of the
+    kind asked (额度 → 110%); when a condition the question did not state comes before it (截至…, 对…的), an exception
+    after it, a negation next to it, a caveat anywhere (以…为准, 第三方资料), or when the text has a table row."""
     counted = FIGURE_ASKED.search(normalise(question))
     if ((EXPLAIN.search(question) and not (counted and counted.group(2))) or bracket_rows(shown)
-            or COMPARES.search(question) or HEDGE.search(shown)):
-        return shown  # asked how or why (多少条措施 asks a count), to compare, a row of a table, or said with a caveat
+            or COMPARES.search(question) or HEDGE.search(shown) or len(FIGURE_ASKED.findall(normalise(question))) > 1):
+        return shown  # asked how or why (多少条措施 asks a count), to compare, for two figures, a table row, with a caveat
     found = _figures(shown, question)
     if not found or not found[0]:
         return shown
     runs, written = found
     qn = normalise(question)
     asked_words = _word_pairs(strip_question_words(qn))
+    where = ASKS_WHERE.search(qn)
+    left = _word_pairs(strip_question_words(qn[max(0, where.start() - QUESTION_CONTEXT):where.start()])) if where else set()
+    right = _word_pairs(strip_question_words(qn[where.end():where.end() + QUESTION_CONTEXT])) if where else set()
 
     def before(s: int) -> Set[str]:  # a signature's date stands apart from its sender by spaces only
         return _word_pairs(normalise(_CLAUSE_STOP.split(shown[:s].rstrip()[-FIGURE_CONTEXT:])[-1]))
@@ -865,11 +873,18 @@ def asked_figure(shown: str, question: str) -> str:
     def after(e: int) -> Set[str]:
         return _word_pairs(normalise(_CLAUSE_STOP.split(shown[e:].lstrip()[:FIGURE_CONTEXT])[0]))
 
-    if len(runs) != 1:
-        return shown  # two figures of the kind asked for (主板1000万元, 科创板500万元): the text decides, not a guess
-    s, e = runs[0]
+    def fit(run: Tuple[int, int]) -> Tuple[int, int]:
+        """The question's words right next to its question word next to the figure, then any of its words."""
+        s, e = run
+        return len(left & before(s)) + len(right & after(e)), len(asked_words & (before(s) | after(e)))
+
+    ranked = sorted(runs, key=fit, reverse=True)
+    s, e = ranked[0]
+    if len(ranked) > 1 and (fit(ranked[0]) == fit(ranked[1]) or fit(ranked[0])[0] == 0
+                            or any(_unit(shown[a:b]) == _unit(shown[s:e]) for a, b in ranked[1:])):
+        return shown  # 主板1000万元, 科创板500万元: figures of one kind are the text's to choose between, not a guess
     kind = figure_kind(question)
-    if not (asked_words & (before(s) | after(e))) or (kind is not None and not kind.search(shown[s:e])):
+    if fit(ranked[0])[1] == 0 or (kind is not None and not kind.search(shown[s:e])):
         return shown  # nothing of the question next to it, or not the kind of figure asked for (额度 → 110%)
     unit_of = _unit(shown[s:e])
     if written is FIGURE_WRITTEN and LIST_JOIN.search(shown, s, e):

@@ -245,6 +245,9 @@ def test_a_question_for_one_figure_gets_the_figure_next_to_its_words() -> None:
     from knowledge.concise import asked_figure
 
     assert asked_figure("全区口罩企业全部投产后每日产能可达400万只。", "口罩企业投产后产能有多少？") == "400万只"
+    # figures of different kinds: the one whose words the question has (3000件 of 防护服, not 20万个 of 口罩)
+    output = "全区口罩日产量达到20万个（其中医用口罩日产量5万个）、防护服日产量3000件。"
+    assert asked_figure(output, "防护服日产量有多少？") == "3000件"
     assert asked_figure("全区已在212所医疗机构开设发热门诊。", "有多少所医疗机构开设了发热门诊") == "212所"
     # the unit the question names decides between figures
     assert asked_figure("区里出台了5个方面16条措施。", "区里出台了多少条措施") == "16条"
@@ -266,7 +269,8 @@ def test_the_figure_alone_never_drops_what_qualifies_it() -> None:
         ("第一批补贴500万元，第二批补贴500万元。", "补贴多少钱"),  # two figures fit as well
         ("如何申请补贴？补贴标准为每人1000元。", "如何申请每人1000元的补贴"),  # asks how
         # several figures of the kind asked for: which one is meant is the text's to say, not a guess
-        ("全区口罩日产量达到20万个（其中医用口罩日产量5万个）、防护服日产量3000件。", "防护服日产量有多少？"),
+        ("全区口罩日产量达到20万个（其中医用口罩日产量5万个）、防护服日产量3000件。", "口罩日产量有多少？"),
+        ("工业设计中心按核定总投入的50%资助。", "按投入多少比例补，封顶多少"),  # two figures asked, one found
         ("在主板上市的奖励1000万元，在科创板上市的奖励500万元。", "在科创板上市奖多少"),
         ("区里共有12个街道，其中8个街道开设了便民服务站。", "有几个街道开设了便民服务站"),
         ("可申请房租资助，每年封顶额分30万元、20万元、10万元三档。", "房租每年能资助多少"),  # tiers
