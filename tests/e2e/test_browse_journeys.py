@@ -100,3 +100,15 @@ def test_a_bound_company_sees_its_fit_then_opens_an_item_and_is_offered_one_clic
     assert "已从数据账户自动填写" in text_of(prepared), prepared  # the existing application flow; not submitted
     policy = api(stack, "GET", f"/policies/{eligible}")
     assert policy["title"] in text_of(prepared)
+
+
+def test_on_wechat_the_items_are_numbered_options_and_a_number_opens_one(stack) -> None:  # type: ignore[no-untyped-def]
+    from tests.bot.channels.fakes import text_xml
+    from tests.e2e.test_wechat import msg_id, openid, post, reply_text
+
+    user = openid()
+    listed = reply_text(post(stack, text_xml("《深圳市龙华区加快发展总部经济实施办法》里有哪些补贴", msg_id(), openid=user)), user)
+    items = catalogue().file(ZONGBU).items
+    assert "回复序号即可选择" in listed and all(f"{n}. {i.short_title}" in listed for n, i in enumerate(items, 1)), listed
+    opened = reply_text(post(stack, text_xml("2", msg_id(), openid=user)), user)
+    assert f"依据：《{items[1].title}》" in opened, opened
