@@ -20,7 +20,7 @@ from actions.feedback import ActionFallback
 from actions.matching import ActionStartMatching
 from actions.policy_qa import ActionAnswerPolicy
 from eligibility.profiles.demo import PERSONAS
-from knowledge.browsing import FIT_MARK, catalogue, drill_question
+from knowledge.browsing import FIT_MARK, Item, catalogue, drill_question
 from knowledge.concise import shown
 from tests.actions.conftest import custom, said, service_headers, slots_set, tracker
 from tests.ports import free_port
@@ -29,6 +29,13 @@ HUAXIN = PERSONAS[0].id  # 华芯: meets the 秒批 新纳统 rewards of 深龙�
 SHANGMAO = "《深圳市龙华区促进商贸服务业高质量发展若干措施》"
 Bind = Callable[[str, str], Dict[str, Any]]
 
+
+
+def file_items(title: str) -> List[Item]:
+    """A policy file's items as the catalogue holds them (the file must be in the corpus)."""
+    found = catalogue().file(title)
+    assert found is not None, title
+    return list(found.items)
 
 def run(action: Action, t: Tracker) -> Tuple[CollectingDispatcher, List[Dict[str, Any]]]:
     dispatcher = CollectingDispatcher()
@@ -79,7 +86,7 @@ def test_a_file_read_as_a_question_is_listed_too() -> None:
     dispatcher, _ = run(ActionAnswerPolicy(), tracker("深龙华府规〔2021〕4号里有哪些补贴", intent="ask_policy"))
     card = browse_card(dispatcher)
     assert card["by"] == "file" and card["key"] == SHANGMAO
-    assert [i["policy_id"] for i in card["items"]] == [i.doc_id for i in catalogue().file(SHANGMAO).items]
+    assert [i["policy_id"] for i in card["items"]] == [i.doc_id for i in file_items(SHANGMAO)]
 
 
 def test_a_request_not_understood_is_listed_instead_of_a_guess() -> None:
@@ -90,7 +97,7 @@ def test_a_request_not_understood_is_listed_instead_of_a_guess() -> None:
 
 
 def test_an_item_button_opens_its_cited_conditions_for_an_anonymous_user() -> None:
-    item = catalogue().file(SHANGMAO).items[0]
+    item = file_items(SHANGMAO)[0]
     payload = f'/ask_policy{{"policy": "{item.doc_id}"}}'
     t = tracker(payload, intent="ask_policy", entities=[{"entity": "policy", "value": item.doc_id}])
     dispatcher, events = run(ActionAnswerPolicy(), t)
@@ -144,7 +151,7 @@ def test_a_bound_company_browsing_a_category_sees_enterprise_items_with_marks(bi
 
 def test_a_bound_company_opens_an_item_its_conditions_marked_and_applies(bind: Bind, eligibility_url: str) -> None:
     bind("browse-open", HUAXIN)
-    ids = [i.doc_id for i in catalogue().file(SHANGMAO).items]
+    ids = [i.doc_id for i in file_items(SHANGMAO)]
     eligible = next(i for i, status in service_match(eligibility_url, "browse-open", ids).items() if status == "eligible")
     t = tracker(f'/ask_policy{{"policy": "{eligible}"}}', intent="ask_policy", sender="browse-open",
                 entities=[{"entity": "policy", "value": eligible}], slots={"profile_id": HUAXIN})

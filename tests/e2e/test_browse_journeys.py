@@ -10,7 +10,7 @@ from typing import Dict, List
 
 import pytest
 
-from knowledge.browsing import FIT_MARK, catalogue
+from knowledge.browsing import FIT_MARK, Item, catalogue
 from tests.e2e.conftest import Chat, api, cited, sms_code, text_of
 
 pytestmark = pytest.mark.e2e
@@ -21,6 +21,13 @@ ZONGBU = "《深圳市龙华区加快发展总部经济实施办法》"  # a pol
 NOT_IN_CORPUS = "《深圳市龙华区关于促进工业和信息化高质量发展的若干措施》"  # the issue's example: no document cites it
 MATCHING_QUESTION = re.compile(r"请问|贵单位")
 
+
+
+def file_items(title: str) -> List[Item]:
+    """A policy file's items as the catalogue holds them (the file must be in the corpus)."""
+    found = catalogue().file(title)
+    assert found is not None, title
+    return list(found.items)
 
 def browse(replies: List[dict]) -> Dict:
     cards = [r["custom"] for r in replies if (r.get("custom") or {}).get("type") == "browse"]
@@ -50,7 +57,7 @@ def test_a_policy_file_lists_its_items_in_the_files_order(chat: Chat) -> None:
     replies = chat(f"{ZONGBU}里有哪些补贴")
     card = browse(replies)
     assert card["by"] == "file" and [i["policy_id"] for i in card["items"]] == \
-        [i.doc_id for i in catalogue().file(ZONGBU).items]
+        [i.doc_id for i in file_items(ZONGBU)]
     assert "万元" in text_of(replies) and not MATCHING_QUESTION.search(text_of(replies))
     by_number = chat("深龙华府规〔2021〕7号有哪些扶持")
     assert [i["policy_id"] for i in browse(by_number)["items"]] == [i["policy_id"] for i in card["items"]]
@@ -84,7 +91,7 @@ def test_a_bound_company_sees_its_fit_then_opens_an_item_and_is_offered_one_clic
     replies = chat("深龙华府规〔2021〕4号里有哪些补贴")
     items = browse(replies)["items"]
     ids = [i["policy_id"] for i in items]
-    assert ids == [i.doc_id for i in catalogue().file(SHANGMAO).items]
+    assert ids == [i.doc_id for i in file_items(SHANGMAO)]
     # the marks are the service's reading of the company's data (tests/actions/test_browsing.py compares them with
     # the service's own /match); here: each item marked, and 华芯 meets at least one
     assert all(i["fit"] in FIT_MARK for i in items) and any(i["fit"] == "eligible" for i in items), items
@@ -108,7 +115,7 @@ def test_on_wechat_the_items_are_numbered_options_and_a_number_opens_one(stack) 
 
     user = openid()
     listed = reply_text(post(stack, text_xml("《深圳市龙华区加快发展总部经济实施办法》里有哪些补贴", msg_id(), openid=user)), user)
-    items = catalogue().file(ZONGBU).items
+    items = file_items(ZONGBU)
     assert "回复序号即可选择" in listed and all(f"{n}. {i.short_title}" in listed for n, i in enumerate(items, 1)), listed
     opened = reply_text(post(stack, text_xml("2", msg_id(), openid=user)), user)
     assert f"依据：《{items[1].title}》" in opened, opened
