@@ -428,6 +428,7 @@ class _Reading:
         shown = without_heading(shown)
         shown = without_purpose(shown, self.question)
         shown = without_restated_tail(shown, self.question)
+        shown = without_restated_lead(shown, self.question)
         return asked_only(unrepeated(shown, self.question), self.question)
 
     def with_lead_in(self, table_start: int, row: int) -> str:
@@ -729,6 +730,31 @@ def without_restated_tail(shown: str, question: str) -> str:
         return shown  # something new, a negation, or a condition that governs it
     out = shown[:ps[-2].end].strip().rstrip(TRAILING)
     return out if len(grams(out) - q) >= SHOWN_FRESH else shown
+
+
+LEAD_RESTATED = 0.6  # share of a leading clause's character pairs the question has: the question already said it
+LEAD_FRESH = 5  # ... and fewer new pairs than this
+
+
+def without_restated_lead(shown: str, question: str) -> str:
+    """The answer without leading clauses that say again what the question said (“对在疫情期间…积极复工复产的企业和新开工
+    的项目，利用…专项资金，给予适当补助” asked “海东市对…复工复产的企业和新开工的项目有何政策” → “利用…给予适当补助”): at
+    least the last clause stays; a clause with a figure or a negation the question does not have stays, and so does all
+    that follows it."""
+    ps = pieces(shown)
+    qn = normalise(question)
+    q = grams(strip_question_words(qn))
+    asked_numbers = set(re.findall(r"\d+(?:\.\d+)?", qn))
+    k = 0
+    while k < len(ps) - 1 and ps[k].stop == "clause":
+        t = _bare(shown[ps[k].start:ps[k].end])
+        g = grams(t)
+        if (not g or len(g & q) / len(g) < LEAD_RESTATED or len(g - q) >= LEAD_FRESH
+                or any(x not in asked_numbers for x in re.findall(r"\d+(?:\.\d+)?", normalise(t)))
+                or any(NEGATION.match(c) and c not in qn for c in t)):
+            break
+        k += 1
+    return shown[ps[k].start:].strip() if k else shown
 
 
 def unrepeated(shown: str, question: str) -> str:

@@ -346,3 +346,16 @@ def test_the_figure_keeps_its_bound_its_rate_and_its_range() -> None:
     assert asked_figure("单户最高可贷500万元，重点企业还可享受利率优惠。", "单户可贷多少") == "最高可贷500万元"
     assert asked_figure("实际税负可下降至5%到8.4%。", "实际税负可下降多少") == "下降至5%到8.4%"
     assert asked_figure("租金标准为1000元/月，按季度缴纳。", "租金标准是多少") == "1000元/月"
+
+
+def test_leading_clauses_the_question_already_said_go() -> None:
+    from knowledge.concise import without_restated_lead
+
+    text = "对积极复工复产的企业和新开工的项目，利用区工业发展专项资金，给予适当补助。"
+    assert without_restated_lead(text, "区里对积极复工复产的企业和新开工的项目有何政策") == "利用区工业发展专项资金，给予适当补助。"
+    # a condition the question did not say, a figure or a negation it does not have: all stays
+    assert without_restated_lead(text, "区里对企业有何政策") == text
+    figure = "对营业收入超过1000万元的企业和新开工的项目，给予适当补助。"
+    assert without_restated_lead(figure, "对营业收入超过的企业和新开工的项目有何政策") == figure
+    negated = "对未复工复产的企业和新开工的项目，给予适当补助。"
+    assert without_restated_lead(negated, "对复工复产的企业和新开工的项目有何政策") == negated
