@@ -12,6 +12,7 @@ profile: several Rasa servers share PostgreSQL, each event row stored masked).""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import time
@@ -20,6 +21,7 @@ from typing import Any, Dict, List, Optional
 import sqlalchemy as sa
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from privacy.masking import mask_text
@@ -75,7 +77,12 @@ class MaskingTrackerStore(InMemoryTrackerStore):
 
 
 class MaskingSQLTrackerStore(SQLTrackerStore):
-    """Rasa's SQL tracker store (one row per event) writing every event masked, with the same retention."""
+    """Rasa's SQL tracker store (one row per event) writing every event masked, with the same retention.
+
+    Reads and writes go through SQLAlchemy Core, not the ORM: the same statements as Rasa's (the events of the
+    latest session, ordered by id; a count of them; one row per new event with the same columns), without
+    building an ORM object per row and a unit of work per turn, which was the largest share of a turn's CPU in
+    the production profile (bench/load/figures/README.md)."""
 
     def __init__(self, domain: Optional[Domain] = None, retention_days: Optional[float] = None,
                  **kwargs: Any) -> None:
@@ -85,18 +92,48 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         self.retention_s = days * 86400
         self._saves = 0
 
+    def _session_events(self, sender_id: str, columns: List[Any]) -> Any:
+        """Rasa's ``_event_query(…, fetch_events_from_all_sessions=False)`` in Core: the events from the latest
+        ``session_started`` on (all of them when there is none), in id order."""
+        events = self.SQLEvent.__table__
+        session_start = (sa.select(sa.func.max(events.c.timestamp))
+                         .where(events.c.sender_id == sender_id, events.c.type_name == SessionStarted.type_name)
+                         .scalar_subquery())
+        return (sa.select(*columns)
+                .where(events.c.sender_id == sender_id,
+                       sa.or_(events.c.timestamp >= session_start, session_start.is_(None)))
+                .order_by(events.c.id))
+
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        if fetch_events_from_all_sessions:
+            return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        with self.engine.connect() as conn:
+            rows = conn.execute(self._session_events(sender_id, [self.SQLEvent.__table__.c.data])).all()
+        events = [json.loads(row[0]) for row in rows]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
+
+    def stored_count(self, conn: Any, sender_id: str) -> int:
+        """How many events of the latest session are stored (Rasa's ``_additional_events`` count)."""
+        query = self._session_events(sender_id, [self.SQLEvent.__table__.c.id]).order_by(None).subquery()
+        return int(conn.execute(sa.select(sa.func.count()).select_from(query)).scalar() or 0)
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
-        with self.session_scope() as session:
-            for event in self._additional_events(session, tracker):
+        with self.engine.begin() as conn:
+            stored = self.stored_count(conn, tracker.sender_id)
+            rows = []
+            for event in itertools.islice(tracker.events, stored, len(tracker.events)):
                 data = event.as_dict()
-                session.add(self.SQLEvent(
-                    sender_id=tracker.sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
-                    intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
-                    action_name=data.get("name"),
+                rows.append({
+                    "sender_id": tracker.sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
+                    "intent_name": (data.get("parse_data") or {}).get("intent", {}).get("name"),
+                    "action_name": data.get("name"),
                     # ensure_ascii=False: a number right after a Chinese character must stay a separate token
-                    data=mask_text(json.dumps(data, ensure_ascii=False))))
-            session.commit()
+                    "data": mask_text(json.dumps(data, ensure_ascii=False))})
+            if rows:
+                conn.execute(self.SQLEvent.__table__.insert(), rows)
         self._saves += 1
         if self._saves % PRUNE_EVERY == 0:
             self.prune()
