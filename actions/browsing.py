@@ -26,9 +26,13 @@ def _bound(tracker: Tracker) -> bool:
     return bool(tracker.get_slot("profile_id"))
 
 
-async def _fit(tracker: Tracker, request: Request) -> tuple[Request, Optional[Dict[str, str]]]:
+Fit = Dict[str, Dict[str, str]]  # policy id -> its status and handling, from the eligibility service
+
+
+async def _fit(tracker: Tracker, request: Request) -> tuple[Request, Optional[Fit]]:
     """For a bound user: the category narrowed to the subject's kind (an enterprise sees enterprise items) and
-    each listed item's status, from one match restricted to the items. None when unbound or unreachable."""
+    each listed item's status and handling, from one match restricted to the items (the service matches a
+    subject on its own kind's items only). None when unbound or unreachable."""
     if not _bound(tracker) or request.kind not in ("category", "file"):
         return request, None
     try:
@@ -42,7 +46,8 @@ async def _fit(tracker: Tracker, request: Request) -> tuple[Request, Optional[Di
         match = await eligibility.match(tracker.sender_id, True, {}, policy_ids=[i.doc_id for i in items], shown=0)
     except EligibilityError:
         return request, None  # the list without marks: browsing does not need the service
-    return request, {str(r.get("policy_id")): str(r.get("status")) for r in match_view.results(match)}
+    return request, {str(r.get("policy_id")): {"status": str(r.get("status")), "handling": str(r.get("handling") or "")}
+                     for r in match_view.results(match)}
 
 
 async def reply_if_browsing(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[EventType]]:
@@ -52,9 +57,12 @@ async def reply_if_browsing(dispatcher: CollectingDispatcher, tracker: Tracker) 
     if request is None:
         return None
     request, fit = await _fit(tracker, request)
-    reply = catalogue().listing(request, fit)
-    items = [{"policy_id": i.doc_id, "title": i.title, "benefit": i.benefit, "mode": i.mode,
-              **({"fit": fit.get(i.doc_id)} if fit else {})} for i in reply.items]
+    status = {k: v["status"] for k, v in fit.items()} if fit else None
+    handling = {k: v["handling"] for k, v in fit.items()} if fit else None
+    reply = catalogue().listing(request, status, handling=handling)
+    items = [{"policy_id": i.doc_id, "title": i.title, "benefit": i.benefit,
+              "mode": (handling or {}).get(i.doc_id) or i.mode,
+              **({"fit": status.get(i.doc_id)} if status else {})} for i in reply.items]
     dispatcher.utter_message(text=reply.text, buttons=reply.buttons,
                              json_message={"type": "browse", "by": request.kind, "key": request.key, "items": items})
     # browsing is not a match: a category named here must not narrow the next "我能申请哪些补贴"

@@ -321,9 +321,12 @@ class Catalogue:
 
     # ---- what the assistant says -----------------------------------------------------------------------
 
-    def listing(self, request: Request, fit: Optional[Mapping[str, str]] = None, page: int = PAGE) -> Reply:
+    def listing(self, request: Request, fit: Optional[Mapping[str, str]] = None, page: int = PAGE,
+                handling: Optional[Mapping[str, str]] = None) -> Reply:
         """The reply for a request: the list with buttons to drill into each item and 查看更多, the files or
-        the categories to choose from. ``fit``: each item's match status for a bound user (✓/✗/？)."""
+        the categories to choose from. ``fit``: each item's match status for a bound user (✓/✗/？);
+        ``handling``: how the administration runs each item (秒批, 免申即享: the eligibility service's
+        configuration), else the document's own mode."""
         if request.kind == "files":
             return self._files_reply("可以按下面的政策文件查看其中的事项：", self.files)
         if request.kind == "categories":
@@ -348,7 +351,7 @@ class Catalogue:
         lines = [head]
         for n, item in enumerate(shown, start + 1):
             mark = FIT_MARK.get((fit or {}).get(item.doc_id, ""), "")
-            note = {"免申即享": "，免申即享", "秒批": "，可秒批"}.get(item.mode, "")
+            note = {"免申即享": "，免申即享", "秒批": "，可秒批"}.get((handling or {}).get(item.doc_id) or item.mode, "")
             lines.append(f"{n}. {mark + ' ' if mark else ''}{_line_title(item)}：{item.benefit}{note}")
         if fit:
             lines.append(FIT_LEGEND)

@@ -60,6 +60,14 @@ def service_match(url: str, sender: str, ids: List[str]) -> Dict[str, str]:
     return {x["policy_id"]: x["status"] for x in r.json()["results"]}
 
 
+def service_handling(url: str, policy_id: str) -> str:
+    """How the administration runs a policy (秒批, 免申即享, 常规申报): the service's public GET /policies/{id}."""
+    r = httpx.get(f"{url}/policies/{policy_id}")
+    assert r.status_code == 200, r.text
+    handling = r.json()["handling"]
+    return str(handling["mode"] if isinstance(handling, dict) else handling)
+
+
 def test_a_category_is_listed_and_no_form_starts() -> None:
     t = tracker("人才方面有哪些补贴", intent="find_policies", entities=[{"entity": "category", "value": "人才"}],
                 slots={"category": "人才"})
@@ -137,6 +145,8 @@ def test_a_bound_company_sees_the_services_fit_for_each_item(bind: Bind, eligibi
     lines = said(dispatcher).splitlines()
     for n, item in enumerate(card["items"], 1):
         assert re.match(rf"{n}\. {FIT_MARK[expected[item['policy_id']]]} ", lines[n]), lines
+        # how the administration runs it (the service's configuration), not only what the document says
+        assert lines[n].endswith("可秒批") == (service_handling(eligibility_url, item["policy_id"]) == "秒批"), lines[n]
 
 
 def test_a_bound_company_browsing_a_category_sees_enterprise_items_with_marks(bind: Bind) -> None:

@@ -187,3 +187,14 @@ def test_a_bound_users_fit_marks_each_item(cat: Catalogue) -> None:
     for n, doc_id in enumerate(ids, 1):
         assert re.search(rf"^{n}\. {FIT_MARK[fit[doc_id]]} {re.escape(DOCS[doc_id].title)}：", reply.text, re.M)
     assert "✓ 符合条件" in reply.text and "一键申报" in reply.text
+
+
+def test_how_the_administration_runs_an_item_overrides_the_documents_mode(cat: Catalogue) -> None:
+    title = "《深圳市龙华区加快发展总部经济实施办法》"
+    ids = corpus_files()[title]
+    assert all(DOCS[i].mode == "常规申报" for i in ids)
+    plain = cat.listing(Request("file", title))
+    assert "秒批" not in plain.text and "免申即享" not in plain.text
+    run = cat.listing(Request("file", title), handling={ids[0]: "秒批", ids[1]: "免申即享"})
+    lines = run.text.splitlines()
+    assert lines[1].endswith("，可秒批") and lines[2].endswith("，免申即享") and "秒批" not in lines[3]
