@@ -75,8 +75,14 @@ def question_buttons(question: Dict[str, Any]) -> List[Dict[str, str]]:
         buttons = [{"title": o, "payload": o} for o in choices[:8]]
         if kind == "list":
             buttons.append({"title": "都没有", "payload": "都没有"})
+        elif len(choices) >= 3:  # "申报的项目属于哪一类？": a way out for whom none of them fits
+            buttons.append({"title": NONE_OF_THEM, "payload": NONE_OF_THEM})
         return buttons
     return []
+
+
+NONE_OF_THEM = "都不是"
+OTHER = "其他"  # the value "都不是" gives an enum field: none of the listed ones, so those conditions are not met
 
 
 SHOWN = 5  # eligible policies listed in the summary; "查看全部" lists the rest

@@ -271,6 +271,8 @@ class ValidateMatchingForm(FormValidationAction):
                 break
         value = parse_answer(question.get("type", "enum"), text, match_view.options(question),
                              intent if intent in ("affirm", "deny") else None, entity_value, question.get("unit"))
+        if value is None:
+            value = _none_of_them(question, text, intent)
         told = fields_from_entities(tracker.latest_message.get("entities") or [])
         if value is None and not told:
             return {}
@@ -300,6 +302,24 @@ class ValidateMatchingForm(FormValidationAction):
                 dispatcher.utter_message(text=exc.message)
         return {"pending_answer": None, "declared_fields": declared,
                 "questions_asked": (tracker.get_slot("questions_asked") or 0) + 1}
+
+
+NONE_WORDS = ("没有", "无", "都不是", "都没有", "不是", "没")
+COUNTED = {"万元", "万美元", "人", "件", "家", "套", "平方米", "架次"}  # amounts and counts: none is 0
+
+
+def _none_of_them(question: Dict[str, Any], text: str, intent: Optional[str]) -> Any:
+    """"没有" / "都不是" to a question that asks for an amount, a count or one of several kinds: 0, or the
+    enum's "其他" (none of the listed kinds). Otherwise the user could only leave the question unanswered."""
+    said = text.strip(" 。！!，,~")
+    if not (said.startswith(NONE_WORDS) or intent == "deny"):
+        return None
+    kind = question.get("type")
+    if kind in ("number", "int") and question.get("unit") in COUNTED:  # not 年/月: "没有" is no duration
+        return 0
+    if kind == "enum" and len(match_view.options(question)) >= 3:
+        return match_view.OTHER
+    return None
 
 
 def _is_button(text: str, question: Dict[str, Any]) -> bool:

@@ -205,3 +205,18 @@ def test_the_same_facts_in_a_new_turn_are_matched_again(calls: Calls) -> None:
     talk.start()
     talk.start()  # the same question again: a new user message, a new match
     assert talk.turn_calls == 1
+
+
+def test_none_of_them_is_an_answer_to_a_kind_or_an_amount_not_to_a_duration() -> None:
+    from actions.matching import _none_of_them
+
+    kinds = {"field": "project_type", "type": "enum", "examples": ["工业投资建设项目", "募投先进制造业项目", "重大工业投资项目"]}
+    assert match_view.question_buttons(kinds)[-1] == {"title": "都不是", "payload": "都不是"}
+    assert _none_of_them(kinds, "都不是", "inform") == "其他" and _none_of_them(kinds, "没有", "deny") == "其他"
+    assert _none_of_them(kinds, "龙华区", "inform") is None
+    money = {"field": "equity_investment_received_wan", "type": "number", "unit": "万元"}
+    assert _none_of_them(money, "没有", "deny") == 0 and _none_of_them(money, "不清楚", "inform") is None
+    years = {"field": "years_since_last_major_violation", "type": "number", "unit": "年"}
+    assert _none_of_them(years, "没有", "deny") is None  # "never" is no number of years
+    two = {"field": "hukou", "type": "enum", "examples": ["深圳", "非深圳"]}
+    assert _none_of_them(two, "都不是", "inform") is None and all(b["title"] != "都不是" for b in match_view.question_buttons(two))
