@@ -132,7 +132,7 @@ def next_step_text(match: Dict[str, Any]) -> str:
     top, title = question.get("top_benefit_wan"), question.get("top_policy")
     best = f"其中金额最高的是《{title}》，最高 {top:g} 万元。" if isinstance(top, (int, float)) and top > 0 and title \
         else ""
-    return f"{best}要我接着问几个问题帮您核对吗？先从金额大的问起，一次一个。"
+    return f"{best}想继续核对的话，请点“{MORE_TITLE}”，我一次问一个问题，先从金额大的问起。"
 
 
 def next_step_buttons(match: Dict[str, Any]) -> List[Dict[str, str]]:

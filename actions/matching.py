@@ -109,21 +109,25 @@ def after_digression(tracker: Tracker) -> bool:
 
 
 def asked_for_more(tracker: Tracker) -> bool:
-    """This run of matching was started from the offer to go on with the questions (match_view.MORE_BUTTON):
-    the bot's last message before the user's message that started it carried that button."""
+    """This run of matching was asked for as more questions: the user clicked the offer to go on
+    (match_view.MORE_BUTTON), or typed a matching request right after seeing the matches with that offer.
+    A request typed after the offer that came with a verification still shows the matches first."""
     started = False
-    user_seen = False
+    clicked = None
     for event in reversed(tracker.events):
         kind = event.get("event")
         if not started:
             started = kind == "action" and event.get("name") == "action_start_matching"
             continue
-        if not user_seen:
-            user_seen = kind == "user"
+        if clicked is None:
+            if kind == "user":
+                clicked = (event.get("text") or "").strip() == match_view.MORE_BUTTON["payload"]
             continue
         if kind == "bot":
-            buttons = (event.get("data") or {}).get("buttons") or []
-            return any(b.get("title") == match_view.MORE_TITLE for b in buttons)
+            data = event.get("data") or {}
+            offered = any(b.get("title") == match_view.MORE_TITLE for b in data.get("buttons") or [])
+            shown = (data.get("custom") or {}).get("type") == "matches"
+            return offered and (clicked or shown)
         if kind == "user":
             return False
     return False

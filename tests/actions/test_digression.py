@@ -6,7 +6,7 @@ the real eligibility service."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 
@@ -83,9 +83,11 @@ def test_what_counts_as_a_digression() -> None:
     assert not after_digression(events_tracker([*ANSWERED_ELSEWHERE, *user]))  # an earlier turn's answer
 
 
-def offer_then_click(offer: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    return [{"event": "bot", "text": "另有 3 项还需补充信息才能判断。", "data": {"buttons": offer}},
-            {"event": "action", "name": "action_listen"}, {"event": "user", "text": "/find_policies"},
+def offer_then_click(offer: List[Dict[str, Any]], typed: str = "/find_policies",
+                     custom: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
+    data: Dict[str, Any] = {"buttons": offer, **({"custom": custom} if custom else {})}
+    return [{"event": "bot", "text": "另有 3 项还需补充信息才能判断。", "data": data},
+            {"event": "action", "name": "action_listen"}, {"event": "user", "text": typed},
             {"event": "action", "name": "action_start_matching"}]
 
 
@@ -96,17 +98,22 @@ def test_a_verified_company_that_asks_for_more_is_asked_largest_benefit_first(ca
     outcome, spoken = talk.start()
     assert outcome == "shown"  # qualifies for something: the matches at once, then the offer to go on
     summary = next(m for d in spoken for m in d.messages if m.get("custom", {}).get("type") == "matches")
-    assert match_view.MORE_BUTTON in summary["buttons"] and "要我接着问几个问题" in summary["text"]
-    talk.events.append({"event": "bot", "text": summary["text"], "data": {"buttons": summary["buttons"]}})
+    assert match_view.MORE_BUTTON in summary["buttons"] and "想继续核对的话" in summary["text"]
+    talk.events.append({"event": "bot", "text": summary["text"],
+                        "data": {"buttons": summary["buttons"], "custom": summary["custom"]}})
     outcome, spoken = talk.start("/find_policies")
     assert asked_for_more(talk.tracker())
     assert outcome == "asked", text(spoken)
     asked = talk.slots["pending_field"]
     assert asked["question"] in text(spoken) and asked["top_benefit_wan"] >= 0
-    # the same start without the offer before it shows the matches again, as before
-    assert not asked_for_more(events_tracker(offer_then_click([{"title": "看看我能申请哪些政策",
-                                                                "payload": "/find_policies"}])))
+    # the same start without the offer before it shows the matches again, as before; a request typed after
+    # the offer that came with a verification (no matches shown yet) shows the matches first
+    other = [{"title": "看看我能申请哪些政策", "payload": "/find_policies"}]
+    assert not asked_for_more(events_tracker(offer_then_click(other)))
     assert asked_for_more(events_tracker(offer_then_click([match_view.MORE_BUTTON])))
+    assert not asked_for_more(events_tracker(offer_then_click([match_view.MORE_BUTTON], "我们公司能申请哪些补贴")))
+    assert asked_for_more(events_tracker(offer_then_click([match_view.MORE_BUTTON], "我们公司能申请哪些补贴",
+                                                          {"type": "matches"})))
 
 
 def test_once_bound_the_bot_offers_to_check_the_open_policies(bind: Bind) -> None:
@@ -114,6 +121,7 @@ def test_once_bound_the_bot_offers_to_check_the_open_policies(bind: Bind) -> Non
     bind(sender, HIGH_TECH)
     offer, buttons = asyncio.run(_offer_to_check(tracker(sender=sender, slots={"profile_id": HIGH_TECH})))
     assert "按数据账户的信息，您已符合" in offer and "还差一些信息才能判断" in offer and "先从金额大的问起" in offer
+    assert "想继续核对的话" in offer
     assert buttons == [match_view.MORE_BUTTON, match_view.NOT_NOW_BUTTON]
     nobody = asyncio.run(_offer_to_check(tracker(sender="digress-not-bound")))
     assert "您已符合" not in nobody[0]

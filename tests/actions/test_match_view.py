@@ -37,7 +37,7 @@ def test_the_count_of_policies_still_open_offers_the_next_step_largest_benefit_f
              "results": [], "next_question": NEXT}
     text = match_view.summary_text(match)
     assert text.startswith("另有 39 项还需补充信息才能判断。其中金额最高的是《研发投入资助》，最高 200 万元。")
-    assert "要我接着问几个问题" in text and "先从金额大的问起" in text
+    assert "想继续核对的话，请点“好的，接着问”" in text and "先从金额大的问起" in text
     assert match_view.next_step_buttons(match) == [match_view.MORE_BUTTON]
     done = {**match, "next_question": None}  # nothing left to ask: no offer, no button
     assert match_view.summary_text(done) == "另有 39 项还需补充信息才能判断。" and match_view.next_step_buttons(done) == []
