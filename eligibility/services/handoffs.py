@@ -49,7 +49,7 @@ def open_handoff(ctx: Context, conversation_id: str, transcript: List[Dict[str, 
                  profile_id: Optional[str], contact: Optional[str], channel: Optional[str],
                  actor: str = "system") -> Dict[str, Any]:
     """A 转人工 ticket: live (the bot pauses) while staffed, else due the next working day. One open
-    handoff per conversation: asking again answers with the one already waiting."""
+    handoff per conversation and person: asking again answers with the one already waiting."""
     pid = checked_id(profile_id) if profile_id else None
     text = summary or next((m["text"] for m in reversed(transcript) if m.get("role") == "user"), "用户请求转人工服务")
     now_local = ctx.local_now()
@@ -57,8 +57,11 @@ def open_handoff(ctx: Context, conversation_id: str, transcript: List[Dict[str, 
     live = is_staffed(now_local, spans, ctx.settings.staffed_every_day)
     answer_at = next_staffed(now_local, spans, ctx.settings.staffed_every_day)
     with ctx.db.write() as conn:
+        # the same person's (or, unbound, the same unbound conversation's) open handoff only: a subject naming
+        # another person's conversation must not get that person's ticket back
+        owner = t.tickets.c.profile_id == pid if pid is not None else t.tickets.c.profile_id.is_(None)
         existing = conn.execute(sa.select(t.tickets.c.id).where(
-            t.tickets.c.kind == "handoff", t.tickets.c.conversation_id == conversation_id,
+            t.tickets.c.kind == "handoff", t.tickets.c.conversation_id == conversation_id, owner,
             t.tickets.c.status.in_(OPEN))).scalar()
         if existing is not None:
             tid, again = existing, True

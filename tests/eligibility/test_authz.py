@@ -626,3 +626,18 @@ def test_a_stale_conversation_claim_does_not_reach_the_next_person(world: World)
     assert bindings.subject_of(ctx, shared) == ELDER
     # the graduate still reaches its own data with its token
     assert client.get("/profiles/me", headers=graduate_token).json()["id"] == display_id(GRADUATE)
+
+
+def test_a_handoff_naming_another_persons_conversation_is_not_theirs(world: World) -> None:
+    """B has an open 转人工 ticket in B's conversation; A, bound, asks for a handoff naming that conversation:
+    A gets a ticket of A's own, never B's (found by Hypothesis: 'asking again' answered with B's ticket)."""
+    a, b = world.subjects[ELDER], world.subjects[GRADUATE]
+    before = world.client.get(f"/tickets/{b.tickets[0]}", headers=b.headers).json()
+    answer = world.client.post("/tickets", json={"conversation_id": b.conversation, "kind": "handoff",
+                                                 "transcript": [{"role": "user", "text": "我要转人工"}]},
+                               headers=a.headers)
+    assert answer.status_code in (201, 403), answer.text
+    assert not any(m in answer.text for m in b.markers()), answer.text
+    if answer.status_code == 201:
+        assert answer.json()["profile_id"] == display_id(a.id) and answer.json()["again"] is False
+    assert world.client.get(f"/tickets/{b.tickets[0]}", headers=b.headers).json() == before
