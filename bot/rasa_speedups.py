@@ -435,12 +435,14 @@ def _install_selector_for_its_intent() -> None:
     def process(self: Any, messages: List[Any]) -> List[Any]:
         if not enabled():
             return stock(self, messages)
-        needed = [m for m in messages if selector_needed(self, m)]
+        needed = []
         for message in messages:
-            if not selector_needed(self, message):
-                properties = message.get("response_selector", {})
-                properties["all_retrieval_intents"] = self.all_retrieval_intents
-                message.set("response_selector", properties, add_to_output=True)
+            if selector_needed(self, message):
+                needed.append(message)
+                continue
+            properties = message.get("response_selector", {})
+            properties["all_retrieval_intents"] = self.all_retrieval_intents
+            message.set("response_selector", properties, add_to_output=True)
         if needed:
             stock(self, needed)
         return messages
@@ -452,6 +454,7 @@ def _install_selector_for_its_intent() -> None:
 # ---- 8. features combined from a plain copy ---------------------------------------------------------------------
 
 COPY_MARK = "_policybot_plain_feature_copy"
+PLAIN_FEATURE_ATTRIBUTES = {"features", "type", "origin", "attribute", "_cached_fingerprint"}
 
 
 def feature_copy(features: Any) -> Any:
@@ -472,12 +475,13 @@ def _install_plain_feature_copy() -> None:
         return
     stock = Message._combine_features
 
+    def plain(f: Any) -> bool:
+        """A ``Features`` with nothing but its five attributes and a numpy or scipy matrix."""
+        return (type(f) is Features and vars(f).keys() == PLAIN_FEATURE_ATTRIBUTES
+                and (isinstance(f.features, scipy.sparse.spmatrix) or type(f.features).__module__ == "numpy"))
+
     def _combine_features(features: List[Any], featurizers: List[str]) -> Any:
-        if not enabled() or not features or any(
-                type(f) is not Features or set(vars(f)) != {"features", "type", "origin", "attribute",
-                                                            "_cached_fingerprint"}
-                or not (isinstance(f.features, scipy.sparse.spmatrix) or type(f.features).__module__ == "numpy")
-                for f in features[:1]):
+        if not enabled() or not features or not plain(features[0]):
             return stock(features, featurizers)
         combined = feature_copy(features[0])
         combined.origin = featurizers
