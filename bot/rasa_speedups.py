@@ -72,6 +72,7 @@ ResponseSelector runs for every message; the schema is still checked once): for 
 
 from __future__ import annotations
 
+import functools
 import weakref
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -432,6 +433,9 @@ def _install_selector_for_its_intent() -> None:
         return
     stock: Callable[[Any, List[Any]], List[Any]] = ResponseSelector.process
 
+    # Rasa's graph validation reads the run method's signature and type hints: keep the stock ones (an annotated
+    # ``self`` reads as a required input, and `rasa train` refuses the model).
+    @functools.wraps(stock)
     def process(self: Any, messages: List[Any]) -> List[Any]:
         if not enabled():
             return stock(self, messages)

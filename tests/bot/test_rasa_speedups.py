@@ -184,3 +184,21 @@ def test_combined_features_are_the_same_with_the_plain_copy() -> None:
     rasa_speedups.set_enabled(True)
     assert out[True] == out[False]
     assert blocks[0].features.shape == (2, 30)  # the first block itself was not joined into
+
+
+def test_the_project_config_passes_rasas_graph_validation_with_the_speedups_installed() -> None:
+    """`rasa train` validates every component's run method from its signature and type hints: a patched method
+    must keep Rasa's (an annotated ``self`` read as a required input and refused the model)."""
+    import rasa.engine.validation
+    from rasa.engine.recipes.recipe import Recipe
+    from rasa.shared.data import TrainingType
+    from rasa.shared.importers.importer import TrainingDataImporter
+
+    from policybot import paths
+
+    install()
+    importer = TrainingDataImporter.load_from_config(str(paths.CONFIG), str(paths.DOMAIN), [str(paths.NLU_DATA)])
+    config = importer.get_config()
+    recipe = Recipe.recipe_for_name(config.get("recipe"))
+    config, _, _ = recipe.auto_configure(importer.get_config_file_for_auto_config(), config, TrainingType.BOTH)
+    rasa.engine.validation.validate(recipe.graph_config_for_recipe(config, {}, training_type=TrainingType.BOTH))
