@@ -54,7 +54,11 @@ def _eval(argv: List[str]) -> int:
         from policybot.eval_nlu_pipeline import main as pipeline
 
         return pipeline(argv[1:])
-    print("usage: policybot eval {retrieval|answers|nlu|nlu-pipeline} ...", file=sys.stderr)
+    if argv and argv[0] == "nlu-cv":
+        from policybot.eval_nlu_cv import main as cv
+
+        return cv(argv[1:])
+    print("usage: policybot eval {retrieval|answers|nlu|nlu-pipeline|nlu-cv} ...", file=sys.stderr)
     return 2
 
 
