@@ -45,6 +45,8 @@ def plausible(text: str, entity: Entity) -> bool:
         return bool(NUMERAL.search(span))
     if kind == "district":
         return len(span) >= 2
+    if kind == "company":
+        return not patterns.PLACE_ONLY.fullmatch(span.strip())
     return True
 
 

@@ -16,6 +16,14 @@ CODES: Dict[str, str] = {
 }
 _COMPILED = {name: re.compile(p) for name, p in CODES.items()}
 
+# Shenzhen's districts (the lookup table of the `district` entity is generated from this list)
+DISTRICTS = ["福田区", "罗湖区", "南山区", "盐田区", "宝安区", "龙岗区", "龙华区", "坪山区", "光明区", "大鹏新区", "深汕特别合作区"]
+_DISTRICT_NAMES = "|".join(sorted({d.removesuffix("特别合作区").removesuffix("新区").removesuffix("区") for d in DISTRICTS}, key=len,
+                                  reverse=True))
+# Nothing but place names (深圳市, 广东省深圳市龙华区, 龙华, 前海): a place, never a company's name
+PLACE_ONLY = re.compile(rf"(?:中国|中华人民共和国|广东省?|深圳市?|本市|(?:{_DISTRICT_NAMES}|前海)(?:特别合作区|新区|区)?"
+                        rf"|[\u4e00-\u9fff]{{2,4}}(?:街道|社区))+")
+
 # A registered name that starts with the city: 深圳市龙岗区鑫源电子科技有限公司 (non-greedy: the first suffix)
 COMPANY = re.compile(r"深圳(?:市)?[\u4e00-\u9fffA-Za-z0-9（）()]{2,30}?(?:股份有限公司|有限责任公司|有限公司|集团)")
 

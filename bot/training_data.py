@@ -12,11 +12,10 @@ from typing import Dict, Iterable, List, Optional, Set
 
 import yaml
 
-from bot.patterns import CODES
+from bot.patterns import CODES, DISTRICTS
 from knowledge.corpus import load_corpus
 from knowledge.schema import Document, Leaf
 
-DISTRICTS = ["福田区", "罗湖区", "南山区", "盐田区", "宝安区", "龙岗区", "龙华区", "坪山区", "光明区", "大鹏新区", "深汕特别合作区"]
 QUALIFICATION_FIELDS = {"qualifications", "recognition_events"}
 
 

@@ -53,6 +53,18 @@ def test_impossible_spans_are_dropped() -> None:
     assert entity_rules.repair(text, [diet(text, "district", "南")], "out_of_scope", NAMES) == []
 
 
+def test_a_place_is_never_a_company() -> None:
+    for text, piece in (("深圳市人才引进补贴2024最新标准", "深圳市"), ("广东省深圳市龙华区有什么企业补贴", "广东省深圳市龙华区"),
+                        ("我们在龙华民治街道", "龙华民治街道"), ("前海那边的公司有什么优惠", "前海")):
+        assert spans(text, entity_rules.repair(text, [diet(text, "company", piece)], "ask_policy", NAMES)) == [], text
+    for text, piece in (("我们是华为的供应商", "华为"), ("深圳湾科技的园区补贴", "深圳湾科技")):
+        assert spans(text, entity_rules.repair(text, [diet(text, "company", piece)], "inform", NAMES)) == \
+            [("company", piece, piece)], text
+    text = "深圳市鹏城智造科技有限公司能申请吗"
+    assert spans(text, entity_rules.repair(text, [diet(text, "company", "深圳市")], "check_eligibility", NAMES)) == \
+        [("company", "深圳市鹏城智造科技有限公司", "深圳市鹏城智造科技有限公司")]
+
+
 def test_rating_comes_from_the_lexicon_not_from_a_fragment() -> None:
     text = "说真的 非常不满意，以后不会再用了"
     model = [diet(text, "rating", "非常"), {**diet(text, "rating", "满意"), "start": 6, "end": 8}]
