@@ -1,0 +1,97 @@
+"""Training the Rasa model from nothing, as a fresh clone does (issue 14, point 6: target <= 8 minutes).
+
+Runs what `make train` runs on a cache miss: the generated inputs (`prepare_generated`), then `rasa train`
+with config.yml into a temporary folder (the model cache is neither read nor written), and reads each
+component's start and finish from Rasa's log. With `--baseline-config FILE` it first trains that config the
+same way, in the same run, and reports the ratio. Prints the figures and a final JSON line.
+
+    PYTHONPATH=. .venv/bin/python bench/bench_train.py [--baseline-config old.yml]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from policybot import paths  # noqa: E402
+from policybot.train import prepare_generated  # noqa: E402
+
+STEP = re.compile(r"^(\S+ \S+) INFO\s+rasa\.engine\.training\.hooks\s+- (Starting to train|Finished training) component '(\w+)'")
+
+
+def component_seconds(log: str) -> Dict[str, float]:
+    """Seconds per trained component (two components of one class are numbered: CountVectorsFeaturizer_2)."""
+    started: Dict[str, datetime] = {}
+    out: Dict[str, float] = {}
+    for line in log.splitlines():
+        m = STEP.match(line.strip())
+        if not m:
+            continue
+        stamp, what, name = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S"), m.group(2), m.group(3)
+        if what.startswith("Starting"):
+            key, n = name, 2
+            while key in out or key in started:
+                key, n = f"{name}_{n}", n + 1
+            started[key] = stamp
+        else:
+            key = next(k for k in reversed(list(started)) if k == name or k.startswith(name + "_"))
+            out[key] = (stamp - started.pop(key)).total_seconds()
+    return out
+
+
+def train(config: Path) -> Dict[str, Any]:
+    start = time.perf_counter()
+    cpu_start = resource.getrusage(resource.RUSAGE_CHILDREN)
+    prepare_generated()
+    prepared = time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as out:
+        run = subprocess.run([sys.executable, "-m", "rasa", "train", "--config", str(config), "--domain", str(paths.DOMAIN),
+                              "--data", str(paths.NLU_DATA), str(paths.GENERATED_NLU), "--out", out,
+                              "--fixed-model-name", "bench"], cwd=paths.ROOT, capture_output=True, text=True,
+                             env={**os.environ, "PYTHONPATH": str(paths.ROOT)})
+        if run.returncode != 0:
+            raise SystemExit(f"rasa train failed:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
+        size = (Path(out) / "bench.tar.gz").stat().st_size
+    wall = time.perf_counter() - start
+    cpu_end = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"config": str(config), "seconds": round(wall, 1), "prepare_seconds": round(prepared, 1),
+            "cpu_seconds": round(cpu_end.ru_utime + cpu_end.ru_stime - cpu_start.ru_utime - cpu_start.ru_stime, 1),
+            "components": component_seconds(run.stdout + run.stderr), "model_bytes": size}
+
+
+def main(argv: Optional[list] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=paths.CONFIG)
+    parser.add_argument("--baseline-config", type=Path, default=None)
+    args = parser.parse_args(argv)
+    load_before = os.getloadavg()[0]
+    runs = {}
+    if args.baseline_config:
+        runs["baseline"] = train(args.baseline_config)
+    runs["shipped"] = train(args.config)
+    for name, run in runs.items():
+        slowest = sorted(run["components"].items(), key=lambda kv: -kv[1])[:6]
+        print(f"{name}: {run['seconds']:.0f} s ({run['cpu_seconds']:.0f} s CPU); "
+              + ", ".join(f"{k} {v:.0f} s" for k, v in slowest))
+    result: Dict[str, Any] = {"bench": "train", "target_seconds": 480, "load_average_before": round(load_before, 2),
+                              "seconds": runs["shipped"]["seconds"], "runs": runs}
+    if "baseline" in runs:
+        result["ratio_to_baseline"] = round(runs["shipped"]["seconds"] / runs["baseline"]["seconds"], 3)
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
