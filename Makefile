@@ -6,7 +6,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 
 .PHONY: help setup system run run-prod chat test lint typecheck validate index train eval-retrieval eval-answers eval-nlu eval-nlu-pipeline bench bench-full load faults clean
 
-PACKAGES := policybot actions knowledge index_builder eligibility bot privacy idp
+PACKAGES := policybot actions knowledge search index_builder evaluation eligibility bot privacy idp
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'

@@ -1,6 +1,6 @@
 """政策文件导办 and 补贴事项导办 in a conversation: the list of a policy file's or a category's items (with ✓/✗/？
 for a bound user, from one match restricted to those items), and an item opened from its button. What is
-listed and how it reads: knowledge/browsing.py. Called from the existing actions (action_start_matching,
+listed and how it reads: search/browsing.py. Called from the existing actions (action_start_matching,
 action_answer_policy, the not-understood answer), so the Rasa model and domain stay as they are."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import match_view
 from actions.clients import eligibility
 from actions.clients.eligibility import EligibilityError
-from knowledge.browsing import Request, catalogue
+from search.browsing import Request, catalogue
 
 # the corpus is read once per process (about 0.7 s): at start-up, not in the first browsing turn
 threading.Thread(target=catalogue, name="browsing-catalogue", daemon=True).start()

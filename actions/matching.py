@@ -22,7 +22,7 @@ from actions.profile import bound_events, ensure_profile
 from actions.settings import get_settings
 from bot.answers import FIELD_ENTITY, fields_from_entities, parse_answer
 from bot.identity_text import one_time_code
-from knowledge.asking import asks_about_content
+from search.asking import asks_about_content
 
 ANSWER_INTENTS = {"inform", "affirm", "deny", None}
 

@@ -11,9 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import browsing, replies
 from actions.clients import eligibility, knowledge
 from actions.settings import get_settings
-from knowledge.browsing import catalogue, drill_question
-from knowledge.search_defaults import LOW_CONFIDENCE_SCORE
-from knowledge.types import Answer
+from search.browsing import catalogue, drill_question
+from search.defaults import LOW_CONFIDENCE_SCORE
+from search.types import Answer
 
 
 def mentioned_policy(tracker: Tracker) -> Optional[str]:

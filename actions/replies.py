@@ -1,7 +1,7 @@
 """How answers read in Chinese: the concise answer, the citation line, the whole passage, the quick replies.
 
 An answer shows the sentence or sentences of the best passage that answer the question
-(:func:`knowledge.concise.shown`), then the citation. When that is only part of the passage, the whole
+(:func:`search.concise.shown`), then the citation. When that is only part of the passage, the whole
 passage travels in the message's custom JSON (``passage``): the web chat shows it under “查看原文”. Channels
 that show text only (WeChat) get a line ``原文：<address>`` with the citation's source page instead.
 When the cited document has been replaced or its window has ended, one sentence after the answer says so
@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Dict, List, Optional
 
-from knowledge.concise import shown
 from knowledge.freshness import notice
-from knowledge.types import Answer, Citation
+from search.concise import shown
+from search.types import Answer, Citation
 
 NOT_FOUND = "抱歉，我在现有政策里没有找到相关内容。您可以换个说法，或者说“转人工”由工作人员为您解答。"
 SOURCE_PREFIX = "原文："

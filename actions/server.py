@@ -17,7 +17,7 @@ service), and the server's loop only reads requests, waits and answers:
 - background work an action leaves (the knowledge-gap report) is finished on that loop after the answer;
 - the user's message is read up to ``MAX_MESSAGE_CHARS`` (the web chat and WeChat channels cut there too;
   Rasa's own REST channel does not), and a search action given more than the search reads
-  (``knowledge.base.MAX_QUESTION_CHARS``) says so in its answer;
+  (``search.base.MAX_QUESTION_CHARS``) says so in its answer;
 - a malformed call is a 400 with a code, an action that raises is a polite message logged (masked) with its
   exception, and no answer ever echoes the request (rasa_sdk's own 500 handler returns the whole tracker).
 """
@@ -47,9 +47,9 @@ from sanic.request import Request
 
 from actions.clients import eligibility as eligibility_client
 from actions.metrics import RunnerCollector, action_label, observe_action
-from knowledge.base import MAX_QUESTION_CHARS
 from policybot.telemetry import CONTENT_TYPE, configure_events, exposition
 from privacy.logging import install as install_log_masking
+from search.base import MAX_QUESTION_CHARS
 
 log = logging.getLogger("actions")
 ROOT = Path(__file__).resolve().parent.parent

@@ -47,21 +47,21 @@ def text_of(length: int) -> str:
 
 def old_code_path() -> None:
     """The search as it was before issue 13: the tokenizer's WordPiece on every word, no length cap."""
-    import knowledge.base
-    from knowledge.embedder import StaticEncoder
+    import search.base
+    from search.embedder import StaticEncoder
 
     StaticEncoder._has_long_word = lambda self, text: False  # type: ignore[method-assign]
-    knowledge.base.MAX_QUESTION_CHARS = 10**9
+    search.base.MAX_QUESTION_CHARS = 10**9
 
 
 def uncapped_path() -> None:
-    import knowledge.base
+    import search.base
 
-    knowledge.base.MAX_QUESTION_CHARS = 10**9
+    search.base.MAX_QUESTION_CHARS = 10**9
 
 
 def _time_one(index: str, length: int, mode: str, out: Any) -> None:
-    from knowledge.base import load_knowledge_base
+    from search.base import load_knowledge_base
 
     if mode == "before":
         old_code_path()

@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_index_synthetic import documents, write_corpus  # noqa: E402
 
+from evaluation.metrics import percentile  # noqa: E402
 from index_builder.builder import build_index  # noqa: E402
 from index_builder.config import load_config  # noqa: E402
-from knowledge.eval_metrics import percentile  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 30.0
@@ -72,10 +72,10 @@ def main() -> int:
                          log=lambda s: None, progress=sys.stderr.isatty())
     build_s = time.time() - start
 
-    from knowledge.base import load_knowledge_base
-    from knowledge.baseline import BigramBaseline
-    from knowledge.dense import DenseIndex, build_faiss
-    from knowledge.hybrid import HybridRetriever
+    from evaluation.baseline import BigramBaseline
+    from search.base import load_knowledge_base
+    from search.dense import DenseIndex, build_faiss
+    from search.hybrid import HybridRetriever
 
     start = time.time()
     kb = load_knowledge_base(args.work / "index")

@@ -17,7 +17,7 @@ from typing import Any, Dict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from knowledge.evaluation import evaluate, table  # noqa: E402
+from evaluation.retrieval import evaluate, table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"ncp_dev": {"level": "passage", "R@1": 0.72, "R@10": 0.92}, "own": {"level": "doc", "R@5": 0.95}}

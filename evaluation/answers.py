@@ -9,7 +9,7 @@ answer} (queries without an answer are skipped). The index for C is built or reu
   holding the gold answer, as `eval retrieval` counts passages);
 - **end to end**: the answer shown for what the knowledge base returns for the question (a curated FAQ answer
   verbatim, else the concise part of the best passage; nothing when nothing is found), the same function the
-  chat uses (:func:`knowledge.concise.shown`).
+  chat uses (:func:`search.concise.shown`).
 
 Score: ROUGE-L at character level, F1 (β = 1) of the longest common subsequence, whitespace ignored. The same
 run also scores what was shown before concise answers (``whole_passage``: the whole relevant passage given
@@ -32,9 +32,9 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-from knowledge.concise import concise, shown
-from knowledge.eval_data import Query, load_queries, relevant_passages
-from knowledge.eval_metrics import percentile
+from evaluation.data import Query, load_queries, relevant_passages
+from evaluation.metrics import percentile
+from search.concise import concise, shown
 
 SPLITS = ("all", "tune", "held-out")
 
@@ -84,12 +84,12 @@ def summary(given: Sequence[float], end_to_end: Sequence[float], lengths: Sequen
 
 def evaluate(corpus: Path, queries_path: Path, split: str = "all", index_dir: Optional[Path] = None,
              config: Optional[Path] = None, log: Callable[[str], None] = print) -> Dict[str, Any]:
+    from evaluation.retrieval import eval_dir
     from index_builder.builder import build_index
     from index_builder.config import load_config
     from index_builder.sources import load_sources
-    from knowledge.base import KnowledgeBase
-    from knowledge.evaluation import eval_dir
-    from knowledge.index import load_index
+    from search.base import KnowledgeBase
+    from search.index import load_index
 
     queries = select(load_queries(queries_path), split)
     if not queries:

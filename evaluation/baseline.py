@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Callable, List, Sequence
 
-from knowledge.fusion import top_rows
-from knowledge.lexical import LexicalIndex
-from knowledge.records import Chunk
-from knowledge.textproc import char_bigrams, normalise
+from search.fusion import top_rows
+from search.lexical import LexicalIndex
+from search.records import Chunk
+from search.textproc import char_bigrams, normalise
 
 
 class BigramBaseline:

@@ -8,9 +8,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, List, Mapping, Optional, Sequence, Set
 
-from knowledge.faq import bigram_set
-from knowledge.records import Chunk
-from knowledge.textproc import normalise
+from search.faq import bigram_set
+from search.records import Chunk
+from search.textproc import normalise
 
 
 @dataclass(frozen=True)

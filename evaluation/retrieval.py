@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-from knowledge.eval_data import Query, in_traditional, load_queries, relevant_passages
-from knowledge.eval_metrics import mean_metrics, percentile, query_metrics, unique
+from evaluation.data import Query, in_traditional, load_queries, relevant_passages
+from evaluation.metrics import mean_metrics, percentile, query_metrics, unique
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPTH = 100  # chunks retrieved per query (enough for ten distinct documents)
@@ -75,12 +75,12 @@ def table(results: Dict[str, Dict[str, Any]]) -> str:
 def evaluate(corpus: Path, queries_path: Path, index_dir: Optional[Path] = None, config: Optional[Path] = None,
              modes: Sequence[str] = MODES, log: Callable[[str], None] = print,
              traditional: bool = False) -> Dict[str, Any]:
+    from evaluation.baseline import BigramBaseline
     from index_builder.builder import build_index
     from index_builder.config import load_config
     from index_builder.sources import load_sources
-    from knowledge.baseline import BigramBaseline
-    from knowledge.hybrid import HybridRetriever
-    from knowledge.index import load_index
+    from search.hybrid import HybridRetriever
+    from search.index import load_index
 
     queries = load_queries(queries_path)
     if traditional:

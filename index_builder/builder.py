@@ -13,7 +13,7 @@ from index_builder.config import Config
 from index_builder.model_source import model_fingerprint
 from index_builder.sources import Source, load_sources
 from index_builder.versions import BUILD_VERSION, TRAIN_VERSION
-from knowledge import index_files as F
+from search import index_files as F
 
 Log = Callable[[str], None]
 INDEX_FILES = (F.CHUNKS, F.DOCS, F.FAQ, F.DENSE, F.EMBEDDINGS, F.FAQ_EMBEDDINGS, F.BM25_CHUNKS, F.BM25_DOCS)

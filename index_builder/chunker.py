@@ -12,8 +12,8 @@ from typing import Iterable, List, Mapping, Optional, Tuple
 
 from index_builder.sources import Source, plain_title
 from index_builder.text_splitter import sentences, split_text
-from knowledge.records import Chunk
 from knowledge.schema import UNKNOWN, AllOf, AnyOf, Document, Leaf
+from search.records import Chunk
 
 
 def condition_texts(nodes: Iterable[object]) -> List[str]:

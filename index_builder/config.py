@@ -1,5 +1,5 @@
 """index_builder settings: defaults in config.yml beside this file (the ``search`` section's from
-knowledge.search_defaults, which config.yml may override), overridden by a file or by code."""
+search.defaults, which config.yml may override), overridden by a file or by code."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any, Dict, Mapping, Optional
 
 import yaml
 
-from knowledge.search_defaults import search_settings
+from search.defaults import search_settings
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "config.yml"
 ROOT = Path(__file__).resolve().parent.parent

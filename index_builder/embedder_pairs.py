@@ -17,7 +17,7 @@ from typing import Dict, List, Sequence
 
 from index_builder.sources import Source
 from index_builder.text_splitter import SENTENCE
-from knowledge.records import Chunk
+from search.records import Chunk
 
 _QUESTION = re.compile(r"[^。！？?\s“”]{6,60}[？?]")
 _PLACEHOLDER = re.compile(r"^第\d+段$")

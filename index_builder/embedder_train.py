@@ -30,8 +30,8 @@ from index_builder.lsa import lsa_vectors
 from index_builder.sources import Source
 from index_builder.st_format import write_static_model
 from index_builder.versions import TRAIN_VERSION
-from knowledge.records import Chunk
 from knowledge.simplified import to_simplified
+from search.records import Chunk
 
 STAMP = "training.json"
 _UNHASHED = ("model", "train_dir", "threads", "retrain_share")

@@ -7,7 +7,7 @@ from typing import Dict, Optional
 
 import numpy as np
 
-from knowledge import index_files as F
+from search import index_files as F
 
 
 class PreviousIndex:

@@ -16,8 +16,8 @@ from typing import List, Optional, Tuple
 
 from knowledge.corpus import load_corpus
 from knowledge.freshness import validity_of
-from knowledge.records import DocMeta
 from knowledge.schema import Document
+from search.records import DocMeta
 
 _TITLE = re.compile(r"\s*(\S{4,80}?)\s")
 

@@ -20,12 +20,12 @@ from index_builder.model_source import model_fingerprint
 from index_builder.reuse import PreviousIndex
 from index_builder.sources import Source
 from index_builder.tokenize import tokenize_all
-from knowledge import index_files as F
-from knowledge.dense import DenseIndex, build_faiss
-from knowledge.embedder import Embedder, load_embedder
-from knowledge.lexical import LexicalIndex
-from knowledge.records import Chunk, FaqEntry
-from knowledge.textproc import Analyzer
+from search import index_files as F
+from search.dense import DenseIndex, build_faiss
+from search.embedder import Embedder, load_embedder
+from search.lexical import LexicalIndex
+from search.records import Chunk, FaqEntry
+from search.textproc import Analyzer
 
 
 def faq_entries(sources: List[Source]) -> List[FaqEntry]:

@@ -8,7 +8,7 @@ from typing import List, Optional, Sequence
 
 from tqdm import tqdm
 
-from knowledge.textproc import Analyzer, char_bigrams, normalise
+from search.textproc import Analyzer, char_bigrams, normalise
 
 _WORKER: Optional[Analyzer] = None
 PARALLEL_FROM = 4000  # texts; below this, worker start-up costs more than it saves

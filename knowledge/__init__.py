@@ -1,0 +1,2 @@
+"""The corpus: the policy documents (corpus/), their schema, loading and validation, dates and a document's
+window (freshness). The lowest layer: it imports none of search, index_builder or evaluation."""

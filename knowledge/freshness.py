@@ -11,11 +11,26 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Optional
 
 from knowledge.dates import parse_date, say_date
 from knowledge.schema import UNKNOWN, Document
-from knowledge.types import Validity
+
+
+@dataclass(frozen=True)
+class Validity:
+    """How long a document holds, as its corpus entry says: the end of its (last known) window, what that window
+    is (an application period or the document's validity, in the document's words), and the document that
+    replaced it (as people read it: 《title》（number）) with the date it took over. Empty strings: not known.
+    :func:`notice` turns it into the sentence an answer carries."""
+
+    window_end: str = ""  # ISO date
+    window_text: str = ""
+    superseded_by: str = ""
+    superseded_since: str = ""  # ISO date
+
+
 
 # a window that is the document's validity rather than an application period
 VALIDITY_WORDS = re.compile(r"有效期|施行|执行至|执行期|执行到|口径执行")

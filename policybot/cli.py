@@ -39,11 +39,11 @@ def _train(argv: List[str]) -> int:
 
 def _eval(argv: List[str]) -> int:
     if argv and argv[0] == "retrieval":
-        from knowledge.evaluation import main as retrieval
+        from evaluation.retrieval import main as retrieval
 
         return retrieval(argv[1:])
     if argv and argv[0] == "answers":
-        from knowledge.answer_eval import main as answers
+        from evaluation.answers import main as answers
 
         return answers(argv[1:])
     if argv and argv[0] == "nlu":

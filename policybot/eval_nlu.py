@@ -87,15 +87,18 @@ async def _parse_all(model: Path, texts: List[str]) -> Tuple[List[dict], List[fl
     return results, times
 
 
-def evaluate(model: Path, examples: List[Example], image: Optional[Path] = None) -> Dict[str, Any]:
+def evaluate(model: Path, examples: List[Example], image: Optional[Path] = None,
+             entity_types: Optional[Set[str]] = None) -> Dict[str, Any]:
+    """``entity_types``: score only these entity types (a set annotated for some types only)."""
     groups = intent_groups()
     parsed, times = asyncio.run(_parse_all(model, [t for t, _, _ in examples]))
     gold = [group(i, groups) for _, i, _ in examples]
     pred = [group((p.get("intent") or {}).get("name") or "nlu_fallback", groups) for p in parsed]
     report = metrics.classification_report(gold, pred)
-    gold_spans = [spans for _, _, spans in examples]
+    gold_spans = [{s for s in spans if entity_types is None or s[0] in entity_types} for _, _, spans in examples]
     if any(gold_spans):
-        pred_spans = [{(e["entity"], e["start"], e["end"]) for e in p.get("entities") or []} for p in parsed]
+        pred_spans = [{(e["entity"], e["start"], e["end"]) for e in p.get("entities") or []
+                       if entity_types is None or e["entity"] in entity_types} for p in parsed]
         report["entities"] = metrics.entity_f1(gold_spans, pred_spans)
         report["entities"]["annotated_examples"] = sum(1 for spans in gold_spans if spans)
     numeric = [e for p in parsed for e in p.get("entities") or [] if e["entity"] in ("revenue", "rd_spend", "employees")]
@@ -131,24 +134,28 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="switch a component off at inference (ablation); may be repeated")
     parser.add_argument("--traditional", action="store_true",
                         help="score every example written in traditional characters (OpenCC s2t) instead")
+    parser.add_argument("--entity-types", default="",
+                        help="comma-separated: score only these entity types (eval/nlu_real/entities.yml: company,district)")
     args = parser.parse_args(argv)
     disable(args.disable)
     examples = load_examples(args.data)
     if args.traditional:
-        from knowledge.eval_data import traditional
+        from evaluation.data import traditional
 
         examples = [(traditional(text), intent, spans) for text, intent, spans in examples]
     if not examples:
         print(f"no examples in {args.data}")
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    report = evaluate(args.model or latest_model(), examples, image=args.out / "nlu_confusion.png")
+    types = {t.strip() for t in args.entity_types.split(",") if t.strip()} or None
+    report = evaluate(args.model or latest_model(), examples, image=args.out / "nlu_confusion.png", entity_types=types)
     print_report(report)
     (args.out / "nlu_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     if args.json:
         summary = {k: v for k, v in report.items() if k not in ("per_label", "errors")}
         summary["disabled"] = args.disable
         summary["traditional"] = args.traditional
+        summary["entity_types"] = sorted(types) if types else "all"
         summary["per_intent_f1"] = {k: round(v["f1"], 4) for k, v in report["per_label"].items()}
         print(json.dumps(summary, ensure_ascii=False))
     return 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge.textproc import normalise
+from search.textproc import normalise
 
 # asks about the content of something: its rewards, amounts, conditions, materials, process
 CONTENT = re.compile(r"有什么|有哪些|有啥|是什么|是多少|多少|几万|怎么|如何|条件|标准|要求|材料|流程|奖励|补贴|资助|"

@@ -7,13 +7,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Dict, List, Optional, Set, Tuple
 
-from knowledge.faq import FaqMatcher
-from knowledge.followup import NameIndex, rewrite
-from knowledge.hybrid import HybridRetriever
-from knowledge.index import LoadedIndex, load_index
-from knowledge.lexicon import expand
-from knowledge.search_defaults import FAQ_DOC_DEPTH, FAQ_THRESHOLD, TOP_K
-from knowledge.types import Answer, Citation, FaqMatch, Filters, Hit
+from search.defaults import FAQ_DOC_DEPTH, FAQ_THRESHOLD, TOP_K
+from search.faq import FaqMatcher
+from search.followup import NameIndex, rewrite
+from search.hybrid import HybridRetriever
+from search.index import LoadedIndex, load_index
+from search.lexicon import expand
+from search.types import Answer, Citation, FaqMatch, Filters, Hit
 
 # A question is searched by its first MAX_QUESTION_CHARS characters: ordinary questions are far shorter (the
 # evaluation sets' longest is under 200), and a pasted page is answered from its beginning in bounded time

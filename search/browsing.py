@@ -24,7 +24,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from knowledge.corpus import DEFAULT_CORPUS, load_corpus
 from knowledge.schema import UNKNOWN, Document
-from knowledge.textproc import normalise
+from search.textproc import normalise
 
 PAGE = 8  # items per reply; 查看更多 shows the next ones
 FIT_MARK = {"eligible": "✓", "not_eligible": "✗", "needs_information": "？"}

@@ -53,8 +53,8 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
-from knowledge.textproc import char_bigrams, normalise, strip_question_words
-from knowledge.types import Answer, Citation, Hit
+from search.textproc import char_bigrams, normalise, strip_question_words
+from search.types import Answer, Citation, Hit
 
 SHORT_PASSAGE = 100  # characters: a passage this short is shown whole
 BUDGET = 200  # characters: the body under a heading is taken, sentence by sentence, while it fits

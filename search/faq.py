@@ -10,8 +10,8 @@ from typing import Callable, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
-from knowledge.records import FaqEntry
-from knowledge.textproc import char_bigrams, normalise
+from search.records import FaqEntry
+from search.textproc import char_bigrams, normalise
 
 _QUESTION_NOISE = str.maketrans("", "", "？?！!。，,、 ")
 

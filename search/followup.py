@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, List, Optional, Tuple
 
-from knowledge.records import DocMeta
-from knowledge.textproc import normalise
+from search.records import DocMeta
+from search.textproc import normalise
 
 FOLLOW_UP_START = re.compile(r"^(那|那么|那个|这个|这项|这|该|它|其|还有|另外|然后|所以|如果|要是|再问)")
 ASPECTS = re.compile(

@@ -19,10 +19,10 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from knowledge import search_defaults as D
-from knowledge.fusion import max_normalised, rrf, top_rows, weighted
-from knowledge.index import LoadedIndex
-from knowledge.types import Filters, Hit
+from search import defaults as D
+from search.fusion import max_normalised, rrf, top_rows, weighted
+from search.index import LoadedIndex
+from search.types import Filters, Hit
 
 MODES = ("hybrid", "bm25", "dense")
 

@@ -8,13 +8,13 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from knowledge import index_files as F
-from knowledge.dense import DenseIndex
-from knowledge.embedder import Embedder, load_embedder
-from knowledge.lexical import LexicalIndex
-from knowledge.records import Chunk, DocMeta, FaqEntry
-from knowledge.textproc import Analyzer, shared_analyzer
-from knowledge.types import FILTER_FIELDS, Filters
+from search import index_files as F
+from search.dense import DenseIndex
+from search.embedder import Embedder, load_embedder
+from search.lexical import LexicalIndex
+from search.records import Chunk, DocMeta, FaqEntry
+from search.textproc import Analyzer, shared_analyzer
+from search.types import FILTER_FIELDS, Filters
 
 
 @dataclass

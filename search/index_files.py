@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 from typing import Any, Dict, List
 
-from knowledge.records import Chunk, DocMeta, FaqEntry
+from search.records import Chunk, DocMeta, FaqEntry
 
 MANIFEST = "manifest.json"
 DOCS = "docs.json"

@@ -1,4 +1,4 @@
-"""Everyday words to the official terms of the corpus (knowledge/lexicon.yml), for query expansion."""
+"""Everyday words to the official terms of the corpus (search/lexicon.yml), for query expansion."""
 
 from __future__ import annotations
 

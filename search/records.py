@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Tuple
 
-from knowledge.types import Citation, Validity
+from knowledge.freshness import Validity
+from search.types import Citation
 
 
 @dataclass(frozen=True)

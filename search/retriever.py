@@ -8,11 +8,11 @@ from typing import Callable, Dict, List, Optional, Protocol, Sequence
 
 import numpy as np
 
-from knowledge.fusion import max_normalised, top_rows, weighted
-from knowledge.records import Chunk, DocMeta
-from knowledge.search_defaults import TOP_K, WEIGHTS
-from knowledge.textproc import Analyzer, BigramAnalyzer
-from knowledge.types import Filters, Hit
+from search.defaults import TOP_K, WEIGHTS
+from search.fusion import max_normalised, top_rows, weighted
+from search.records import Chunk, DocMeta
+from search.textproc import Analyzer, BigramAnalyzer
+from search.types import Filters, Hit
 
 
 class Retriever(Protocol):

@@ -5,24 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Tuple, Union
 
+from knowledge.freshness import Validity
+
 FILTER_FIELDS = ("audience", "category", "issuer", "mode", "kind", "doc_ids")
 
 
 NO_SOURCE = "未找到官方原文，以主管部门最新通知为准"
 UNDATED = ("", "未标注", "未知")  # how the corpus says a source gives no date
-
-
-@dataclass(frozen=True)
-class Validity:
-    """How long a document holds, as its corpus entry says: the end of its (last known) window, what that window
-    is (an application period or the document's validity, in the document's words), and the document that
-    replaced it (as people read it: 《title》（number）) with the date it took over. Empty strings: not known.
-    :func:`knowledge.freshness.notice` turns it into the sentence an answer carries."""
-
-    window_end: str = ""  # ISO date
-    window_text: str = ""
-    superseded_by: str = ""
-    superseded_since: str = ""  # ISO date
 
 
 @dataclass(frozen=True)

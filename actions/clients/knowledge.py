@@ -7,8 +7,8 @@ from typing import Optional
 
 from actions.metrics import retrieval
 from actions.settings import get_settings
-from knowledge.base import KnowledgeBase, load_knowledge_base
-from knowledge.types import Answer
+from search.base import KnowledgeBase, load_knowledge_base
+from search.types import Answer
 
 
 def knowledge_base() -> KnowledgeBase:

@@ -2,7 +2,7 @@
 conditions in plain words, a quick eligibility check of a USCC or ID number (audited, with the operator's
 reason), and work orders (工单) drawn from a conversation.
 
-The answers come from the same knowledge search the assistant answers with (``knowledge.base``: FAQ match,
+The answers come from the same knowledge search the assistant answers with (``search.base``: FAQ match,
 hybrid passage search), loaded once per process on the first question (``Settings.index_dir``)."""
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from eligibility.rules.policies import Policy
 from eligibility.services import audit, feedback
 from eligibility.services.matching import Filters, match
 from eligibility.services.profiles import checked_id, display_id, profile_view
-from knowledge.base import KnowledgeBase, load_knowledge_base
 from knowledge.freshness import notice
-from knowledge.types import Citation
+from search.base import KnowledgeBase, load_knowledge_base
+from search.types import Citation
 
 ANSWERS = 5  # suggestions shown, one per document
 SEARCH_DEPTH = 30  # passages searched to find that many distinct documents

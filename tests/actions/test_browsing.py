@@ -20,8 +20,8 @@ from actions.feedback import ActionFallback
 from actions.matching import ActionStartMatching
 from actions.policy_qa import ActionAnswerPolicy
 from eligibility.profiles.demo import PERSONAS
-from knowledge.browsing import FIT_MARK, Item, catalogue, drill_question
-from knowledge.concise import shown
+from search.browsing import FIT_MARK, Item, catalogue, drill_question
+from search.concise import shown
 from tests.actions.conftest import custom, said, service_headers, slots_set, tracker
 from tests.ports import free_port
 

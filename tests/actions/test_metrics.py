@@ -18,8 +18,8 @@ from sanic import Sanic
 from actions import metrics as action_metrics
 from actions import server as action_server
 from actions.clients import knowledge as knowledge_client
-from knowledge.types import Answer
 from policybot.telemetry import conversation_ref
+from search.types import Answer
 from tests.ports import free_port, serving
 from tests.prometheus import captured_events, json_lines, label_values, personal_data, value
 

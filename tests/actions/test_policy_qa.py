@@ -13,8 +13,8 @@ from actions import settings as action_settings
 from actions.clients import eligibility
 from actions.policy_qa import ActionAnswerPolicy, gap_outcome
 from eligibility.storage import tables as t
-from knowledge.search_defaults import LOW_CONFIDENCE_SCORE
-from knowledge.types import Answer
+from search.defaults import LOW_CONFIDENCE_SCORE
+from search.types import Answer
 from tests.actions.conftest import Service, custom, said, slots_set, tracker
 
 ID_NUMBER = "440309194803150023"
@@ -117,7 +117,7 @@ def test_a_report_the_service_refuses_is_logged_not_raised(caplog: pytest.LogCap
 
 def test_gap_outcome() -> None:
     assert gap_outcome(Answer(query="x", faq=None, hits=[])) == ("not_found", None, None)
-    from knowledge.types import Citation, Hit
+    from search.types import Citation, Hit
 
     def hit(score: float) -> Hit:
         return Hit(chunk_id="c1", doc_id="CIT-001", text="……", score=score,

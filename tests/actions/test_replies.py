@@ -7,7 +7,8 @@ import datetime as dt
 from dataclasses import replace
 
 from actions.replies import NOT_FOUND, answer_message, citation_line
-from knowledge.types import Answer, Citation, FaqMatch, Hit, Validity
+from knowledge.freshness import Validity
+from search.types import Answer, Citation, FaqMatch, Hit
 
 
 def test_a_sourced_document_shows_issuer_and_date() -> None:

@@ -1,6 +1,6 @@
 """政策文件导办 and 补贴事项导办 end to end through the REST channel: the real Rasa server with the trained model,
 the action server and the eligibility service (tests/e2e/conftest.py). What a list must hold comes from the
-corpus (knowledge/browsing.py's catalogue of it), what a bound company's marks must be from the service."""
+corpus (search/browsing.py's catalogue of it), what a bound company's marks must be from the service."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Dict, List
 
 import pytest
 
-from knowledge.browsing import FIT_MARK, Item, catalogue
+from search.browsing import FIT_MARK, Item, catalogue
 from tests.e2e.conftest import Chat, api, cited, sms_code, text_of
 
 pytestmark = pytest.mark.e2e

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from actions.replies import answer_message
-from knowledge.types import Answer, Citation, Hit
+from search.types import Answer, Citation, Hit
 from tests.e2e.test_browser import Chat, browser  # noqa: F401 - the module's Chromium fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from knowledge.answer_eval import lcs_length, rouge_l, select, split_of
-from knowledge.eval_data import Query
+from evaluation.answers import lcs_length, rouge_l, select, split_of
+from evaluation.data import Query
 
 
 def lcs_by_table(a: str, b: str) -> int:
@@ -46,7 +46,7 @@ def test_the_halves_are_fixed_disjoint_and_about_even() -> None:
 
 
 def test_the_run_reports_the_selectors_cpu_time_per_answer(tmp_path: Path) -> None:
-    from knowledge.answer_eval import evaluate
+    from evaluation.answers import evaluate
     from tests.knowledge.helpers import PLAIN, TINY
 
     cfg = tmp_path / "cfg.yml"

@@ -2,9 +2,9 @@ import math
 
 import pytest
 
-from knowledge.eval_data import Query, load_queries, relevant_passages
-from knowledge.eval_metrics import mrr_at, ndcg_at, percentile, query_metrics, recall_at, unique
-from knowledge.records import Chunk
+from evaluation.data import Query, load_queries, relevant_passages
+from evaluation.metrics import mrr_at, ndcg_at, percentile, query_metrics, recall_at, unique
+from search.records import Chunk
 
 
 def test_rank_metrics():

@@ -1,6 +1,6 @@
 import json
 
-from knowledge.evaluation import main
+from evaluation.retrieval import main
 from tests.knowledge.helpers import CORPUS, PLAIN
 
 SMALL = "embedder: {dim: 16, epochs: 1, batch_size: 16, min_word_count: 1}\n"

@@ -9,7 +9,7 @@ from sanic import Sanic
 
 from index_builder.builder import build_index
 from index_builder.config import DEFAULT_CONFIG, load_config
-from knowledge.base import KnowledgeBase, load_knowledge_base
+from search.base import KnowledgeBase, load_knowledge_base
 from tests.bot.channels.conftest import wechat  # noqa: F401 - the WeChat channel harness, as a fixture here
 
 ROOT = Path(__file__).resolve().parents[2]

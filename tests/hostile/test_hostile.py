@@ -36,7 +36,7 @@ from eligibility.app import create_app as create_eligibility
 from eligibility.settings import Settings as EligibilitySettings
 from idp.app import create_app as create_idp
 from idp.settings import Settings as IdpSettings
-from knowledge.base import MAX_QUESTION_CHARS, KnowledgeBase
+from search.base import MAX_QUESTION_CHARS, KnowledgeBase
 from tests.bot.channels.fakes import FakeBot, signed, text_xml
 from tests.eligibility.conftest import TODAY, auth_settings, service_headers
 from tests.hostile.corpus import LEAKS, load

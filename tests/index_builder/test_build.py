@@ -6,8 +6,8 @@ import pytest
 from index_builder.builder import build_index
 from index_builder.cli import main as cli_main
 from index_builder.embedder_train import vectors_equal
-from knowledge import index_files as F
 from knowledge.corpus import InvalidCorpus
+from search import index_files as F
 from tests.knowledge.helpers import CORPUS, copy_corpus, tiny_config
 
 

@@ -2,7 +2,7 @@ import numpy as np
 
 from index_builder.embedder_vocab import build_tokenizer, vocabulary
 from index_builder.lsa import randomized_svd, tfidf
-from knowledge.embedder import StaticEncoder, load_embedder
+from search.embedder import StaticEncoder, load_embedder
 
 
 def test_tokenizer_matches_longest_corpus_words_then_characters():

@@ -11,12 +11,11 @@ import yaml
 
 from index_builder.builder import build_index
 from index_builder.sources import meta_of
-from knowledge.base import KnowledgeBase, load_knowledge_base
 from knowledge.corpus import check_corpus, load_corpus
-from knowledge.freshness import notice, validity_of
-from knowledge.records import DocMeta
+from knowledge.freshness import Validity, notice, validity_of
 from knowledge.schema import Document
-from knowledge.types import Validity
+from search.base import KnowledgeBase, load_knowledge_base
+from search.records import DocMeta
 from tests.knowledge.helpers import copy_corpus, tiny_config
 
 TODAY = dt.date(2026, 12, 3)

@@ -1,5 +1,5 @@
 from knowledge.simplified import to_simplified
-from knowledge.textproc import normalise
+from search.textproc import normalise
 
 
 def test_traditional_characters_become_simplified():
@@ -26,7 +26,7 @@ def test_normalise_folds_width_script_and_case():
 
 
 def test_evaluation_sets_convert_to_traditional_and_back():
-    from knowledge.eval_data import traditional
+    from evaluation.data import traditional
 
     for text in ("专精特新企业奖励多少", "我想办理居住证，后来怎么领", "高新技术企业认定有什么奖励？"):
         trad = traditional(text)

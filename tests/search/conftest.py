@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from index_builder.builder import build_index
-from knowledge.base import KnowledgeBase, load_knowledge_base
+from search.base import KnowledgeBase, load_knowledge_base
 from tests.knowledge.helpers import CORPUS, tiny_config
 
 

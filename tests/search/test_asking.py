@@ -1,6 +1,6 @@
 import pytest
 
-from knowledge.asking import asks_about_content
+from search.asking import asks_about_content
 
 
 @pytest.mark.parametrize("text", ["专精特新有什么奖励", "专精特新的条件", "高企认定奖励多少钱", "孵化器房租资助要什么材料",

@@ -3,9 +3,9 @@ import random
 import numpy as np
 import pytest
 
-from knowledge.fusion import top_rows
-from knowledge.lexical import LexicalIndex
-from knowledge.retriever import bm25_brute_force
+from search.fusion import top_rows
+from search.lexical import LexicalIndex
+from search.retriever import bm25_brute_force
 
 VOCAB = [f"t{i}" for i in range(40)]
 

@@ -1,4 +1,4 @@
-"""政策文件导办 and 补贴事项导办 (knowledge/browsing.py) on the real corpus: what counts as a browsing request,
+"""政策文件导办 and 补贴事项导办 (search/browsing.py) on the real corpus: what counts as a browsing request,
 what each list holds and in which order (derived here from the corpus documents themselves), how it reads."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from typing import Dict, List
 
 import pytest
 
-from knowledge.browsing import FIT_MARK, PAGE, TOPICS, Catalogue, Request, amount_text, catalogue
 from knowledge.corpus import load_corpus
 from knowledge.schema import UNKNOWN
+from search.browsing import FIT_MARK, PAGE, TOPICS, Catalogue, Request, amount_text, catalogue
 
 DOCS = load_corpus()
 

@@ -1,6 +1,6 @@
 """One way to name a source: the bot's answers and the console's suggestions share Citation.line."""
 
-from knowledge.types import NO_SOURCE, Citation
+from search.types import NO_SOURCE, Citation
 
 
 def cite(date: str, url: str = "https://www.sz.gov.cn/x.html", article: str = "第三条") -> Citation:

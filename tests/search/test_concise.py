@@ -9,7 +9,7 @@ from typing import List, Optional
 
 import pytest
 
-from knowledge.concise import (
+from search.concise import (
     SHORT_PASSAGE,
     concise,
     pieces,
@@ -20,7 +20,7 @@ from knowledge.concise import (
     without_purpose,
     without_restated_tail,
 )
-from knowledge.types import Answer, Citation, FaqMatch, Hit
+from search.types import Answer, Citation, FaqMatch, Hit
 
 SUBSIDY = ("为支持企业发展，区政府出台了一系列措施，内容涉及融资、用工、房租等多个方面。对年营业收入超过1,000万元的企业，"
            "给予一次性补贴1.5万元，但已享受同类补贴的除外。补贴资金由区财政局统一拨付，具体以主管部门最新通知为准。")
@@ -242,7 +242,7 @@ def test_a_list_number_is_no_figure() -> None:
 
 
 def test_a_question_for_one_figure_gets_the_figure_next_to_its_words() -> None:
-    from knowledge.concise import asked_figure
+    from search.concise import asked_figure
 
     assert asked_figure("全区口罩企业全部投产后每日产能可达400万只。", "口罩企业投产后产能有多少？") == "400万只"
     # figures of different kinds: the one whose words the question has (3000件 of 防护服, not 20万个 of 口罩)
@@ -258,7 +258,7 @@ def test_a_question_for_one_figure_gets_the_figure_next_to_its_words() -> None:
 
 
 def test_the_figure_alone_never_drops_what_qualifies_it() -> None:
-    from knowledge.concise import asked_figure
+    from search.concise import asked_figure
 
     for text, question in [
         ("截至2月13日，全区已有426户企业恢复开工。", "有多少户企业恢复开工"),  # a condition the question did not state
@@ -285,7 +285,7 @@ def test_the_figure_alone_never_drops_what_qualifies_it() -> None:
 
 
 def test_a_count_of_measures_is_a_figure_question() -> None:
-    from knowledge.concise import asked_figure
+    from search.concise import asked_figure
 
     text = "区政府近日出台支持中小企业的4个方面16条措施"
     assert asked_figure(text, "区里出台了多少条措施支持中小企业") == "16条"
@@ -293,7 +293,7 @@ def test_a_count_of_measures_is_a_figure_question() -> None:
 
 
 def test_datelines_speakers_and_responsible_departments_go() -> None:
-    from knowledge.concise import without_byline
+    from search.concise import without_byline
 
     assert without_byline("新华社北京2月14日电（记者 张三）审计署14日要求，各级审计机关及时督促整改。") == (
         "审计署14日要求，各级审计机关及时督促整改。")
@@ -308,7 +308,7 @@ def test_datelines_speakers_and_responsible_departments_go() -> None:
 
 
 def test_a_question_for_which_things_gets_the_list_that_names_them() -> None:
-    from knowledge.concise import concise, listed_items
+    from search.concise import concise, listed_items
 
     text = "区里优先保障救护车辆、防疫车辆和运送民生物资等车辆通行；对擅自设卡拦截的，依法处置。"
     assert listed_items(text, "哪些人员优先通行？") == text  # the question's noun is not the list's
@@ -320,7 +320,7 @@ def test_a_question_for_which_things_gets_the_list_that_names_them() -> None:
 
 
 def test_a_list_is_never_taken_from_its_condition_or_for_measures() -> None:
-    from knowledge.concise import listed_items
+    from search.concise import listed_items
 
     for text, question in [
         ("对受疫情影响的企业，免收房租、水费、电费等费用。", "免收哪些费用"),  # a condition the question did not state
@@ -332,7 +332,7 @@ def test_a_list_is_never_taken_from_its_condition_or_for_measures() -> None:
 
 
 def test_a_signature_date_answers_when_the_notice_was_issued() -> None:
-    from knowledge.concise import asked_figure
+    from search.concise import asked_figure
 
     text = "请及时向区税务局报告。 区税务局           2020年2月17日"
     assert asked_figure(text, "区税务局什么时间发布的通知？") == "2020年2月17日"
@@ -340,7 +340,7 @@ def test_a_signature_date_answers_when_the_notice_was_issued() -> None:
 
 
 def test_the_figure_keeps_its_bound_its_rate_and_its_range() -> None:
-    from knowledge.concise import asked_figure
+    from search.concise import asked_figure
 
     assert asked_figure("补贴标准为每人每课时10元。", "补贴标准是多少") == "每人每课时10元"
     assert asked_figure("单户最高可贷500万元，重点企业还可享受利率优惠。", "单户可贷多少") == "最高可贷500万元"
@@ -349,7 +349,7 @@ def test_the_figure_keeps_its_bound_its_rate_and_its_range() -> None:
 
 
 def test_leading_clauses_the_question_already_said_go() -> None:
-    from knowledge.concise import without_restated_lead
+    from search.concise import without_restated_lead
 
     text = "对积极复工复产的企业和新开工的项目，利用区工业发展专项资金，给予适当补助。"
     assert without_restated_lead(text, "区里对积极复工复产的企业和新开工的项目有何政策") == "利用区工业发展专项资金，给予适当补助。"

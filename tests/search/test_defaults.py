@@ -1,4 +1,4 @@
-"""The search's defaults live in knowledge.search_defaults: the index settings, the runtime's fallbacks and the
+"""The search's defaults live in search.defaults: the index settings, the runtime's fallbacks and the
 in-memory retriever all read them."""
 
 from __future__ import annotations
@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from index_builder.config import load_config
-from knowledge import search_defaults as D
-from knowledge.base import KnowledgeBase
-from knowledge.hybrid import HybridRetriever
-from knowledge.records import Chunk, DocMeta
-from knowledge.retriever import InMemoryRetriever
+from search import defaults as D
+from search.base import KnowledgeBase
+from search.hybrid import HybridRetriever
+from search.records import Chunk, DocMeta
+from search.retriever import InMemoryRetriever
 
 
 def test_an_index_is_built_with_the_defaults_and_config_may_override_them(tmp_path: Path) -> None:

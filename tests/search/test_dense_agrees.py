@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from knowledge.dense import DenseIndex, build_faiss
+from search.dense import DenseIndex, build_faiss
 
 
 def unit(x):

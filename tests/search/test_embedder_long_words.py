@@ -12,8 +12,8 @@ import time
 
 import numpy as np
 
-from knowledge.base import KnowledgeBase
-from knowledge.embedder import LONG_WORD, StaticEncoder
+from search.base import KnowledgeBase
+from search.embedder import LONG_WORD, StaticEncoder
 
 
 def _texts(kb: KnowledgeBase, seed: int = 7) -> list:

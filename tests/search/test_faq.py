@@ -1,7 +1,7 @@
 import numpy as np
 
-from knowledge.faq import FaqMatcher, bigram_set, dice, without
-from knowledge.records import FaqEntry
+from search.faq import FaqMatcher, bigram_set, dice, without
+from search.records import FaqEntry
 
 ENTRIES = [FaqEntry("CIT-102", "人才租房补贴要什么材料？", "身份证、毕业证书和学位证书。"),
            FaqEntry("CIT-102", "硕士租房补贴多少钱？", "硕士每人2.5万元。"),

@@ -1,5 +1,5 @@
-from knowledge.followup import NameIndex, looks_like_follow_up, rewrite
-from knowledge.records import DocMeta
+from search.followup import NameIndex, looks_like_follow_up, rewrite
+from search.records import DocMeta
 
 HIGH_TECH = DocMeta("ENT-101", "龙岗区国家高新技术企业认定奖励", short_title="高新技术企业认定奖励", aliases=("高企奖励",))
 FUND = DocMeta("CIT-101", "深圳住房公积金租房提取", short_title="公积金租房提取", aliases=("租房提取公积金",))

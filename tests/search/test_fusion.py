@@ -1,6 +1,6 @@
 import numpy as np
 
-from knowledge.fusion import max_normalised, rrf, top_rows, weighted
+from search.fusion import max_normalised, rrf, top_rows, weighted
 
 
 def test_top_rows_breaks_ties_by_row_and_respects_mask():

@@ -4,9 +4,9 @@ import time
 
 import pytest
 
-from knowledge.base import load_knowledge_base
-from knowledge.index import load_index
-from knowledge.types import Answer
+from search.base import load_knowledge_base
+from search.index import load_index
+from search.types import Answer
 
 
 def test_curated_answer_is_returned_verbatim(kb):

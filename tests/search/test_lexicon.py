@@ -1,4 +1,4 @@
-from knowledge.lexicon import expand, load
+from search.lexicon import expand, load
 
 
 def test_everyday_words_get_the_official_term() -> None:

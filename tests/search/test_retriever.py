@@ -2,9 +2,9 @@ import numpy as np
 
 from index_builder.chunker import chunk_source
 from index_builder.sources import load_sources
-from knowledge.hybrid import HybridRetriever
-from knowledge.index import load_index
-from knowledge.retriever import InMemoryRetriever, Retriever
+from search.hybrid import HybridRetriever
+from search.index import load_index
+from search.retriever import InMemoryRetriever, Retriever
 from tests.knowledge.helpers import CORPUS
 
 SOURCES = load_sources(CORPUS)
@@ -48,8 +48,8 @@ def test_hybrid_modes_agree_with_their_parts(fixture_index):
 def test_coverage_prefers_the_passage_that_speaks_to_the_whole_question():
     """BM25 alone favours the introduction repeating the issuer's rare name; with coverage the passage that
     holds most of the question (issuer, 线下业务, 联系电话) wins."""
-    from knowledge.records import Chunk, DocMeta
-    from knowledge.retriever import InMemoryRetriever
+    from search.records import Chunk, DocMeta
+    from search.retriever import InMemoryRetriever
 
     def chunk(n: int, text: str) -> Chunk:
         return Chunk(chunk_id=f"D1#{n}", doc_id="D1", title="通知", heading="", article=f"第{n + 1}段", text=text)
