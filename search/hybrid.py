@@ -79,8 +79,8 @@ class HybridRetriever:
             return weighted(parts, weights)
         depth = int(self.settings.get("candidates", D.CANDIDATES))
         rankings = {name: top_rows(values, depth, allowed) for name, values in parts.items() if name != "dense"}
-        if "dense" in parts:
-            rankings["dense"] = dense_rows
+        if "dense" in parts:  # FAISS returns tied cosines in no set order (all ties when the query has no known word)
+            rankings["dense"] = dense_rows[np.lexsort((dense_rows, -parts["dense"][dense_rows]))]
         return rrf(rankings, weights, len(self.index.chunks), int(self.settings.get("rrf_k", D.RRF_K)))
 
     def _hit(self, row: int, score: float) -> Hit:
