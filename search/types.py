@@ -1,4 +1,4 @@
-"""The values the knowledge search hands to its callers (action server, eligibility service, console)."""
+"""The values the search hands to its callers (action server, eligibility service, console)."""
 
 from __future__ import annotations
 

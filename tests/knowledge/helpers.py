@@ -1,4 +1,4 @@
-"""Small fixtures shared by the knowledge and index_builder tests: a five-document corpus, a tiny config."""
+"""Small fixtures shared by the corpus, search, evaluation and index_builder tests: a five-document corpus, a tiny config."""
 
 from __future__ import annotations
 
