@@ -38,7 +38,7 @@ Setting = Tuple[float, float, float]  # weight, sharpen, C
 
 WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 SHARPENS = (1.0, 2.0, 3.0, 4.0)
-CS = (5.0, 20.0, 80.0)
+CS = (5.0, 20.0, 80.0, 320.0)
 
 
 def stratified_folds(rows: Sequence[Row], k: int, seed: int = 42) -> List[List[int]]:
