@@ -39,8 +39,8 @@ def plausible(text: str, entity: Entity) -> bool:
     if kind == "policy":
         # 多资助, 最高补贴: a generic word with one stray character before it
         return len(span) >= 2 and span not in GENERIC_POLICY_WORDS and span[1:] not in GENERIC_POLICY_WORDS
-    if kind == "date":
-        return bool(TIME_CHARS.search(span)) or bool(re.fullmatch(r"\d{4}-\d{1,2}(-\d{1,2})?", span))
+    if kind == "date":  # a time word alone (月, 年) dates nothing
+        return len(span) >= 2 and bool(TIME_CHARS.search(span)) or bool(re.fullmatch(r"\d{4}-\d{1,2}(-\d{1,2})?", span))
     if kind in NUMERIC:
         return bool(NUMERAL.search(span))
     if kind == "district":
@@ -66,8 +66,9 @@ def snap_policies(text: str, entities: List[Entity], names: Gazetteer, add_min_l
             start, end, value = max(overlapping, key=lambda h: h[1] - h[0])
             used.add((start, end))
             out.append({**entity, "start": start, "end": end, "value": value})
-        else:
+        elif entity["end"] - entity["start"] > 2:
             out.append(entity)
+        # else two characters that are no known name (护理, 工业, 总部): a word, not a policy
     if add_missing:
         for start, end, value in hits:
             if (start, end) not in used and end - start >= add_min_length and \

@@ -24,10 +24,10 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot import quantities
 
 NUMERIC_ENTITIES = {"revenue": "money", "rd_spend": "money", "amount": "money", "employees": "count"}
-CUES = {"revenue": ("营收", "收入", "营业额", "销售额", "产值"), "rd_spend": ("研发",),
+CUES = {"revenue": ("营收", "收入", "营业额", "销售额", "产值"), "rd_spend": ("研发", "研发费", "研发费用", "研发投入"),
         "employees": ("员工", "职工", "人数", "员工数"),
         "amount": ("注册资金", "注册资本", "奖", "补", "资助", "贴", "最高", "最多", "给", "拿", "领", "发",
-                   "贷款", "利息", "租金", "房租", "金额", "合同", "投资", "价", "费")}
+                   "贷款", "利息", "租金", "房租", "金额", "合同", "投资", "价", "费", "支持")}
 CLAUSE_END = re.compile(r"[，,。；;！!？?\s]")
 NUM = r"^[\d.,零〇一二两俩三四五六七八九十百千万亿半壹贰叁肆伍陆柒捌玖拾佰仟萬億wW]+$"
 

@@ -53,6 +53,19 @@ def test_impossible_spans_are_dropped() -> None:
     assert entity_rules.repair(text, [diet(text, "district", "南")], "out_of_scope", NAMES) == []
 
 
+def test_a_lone_time_word_is_no_date_and_two_characters_are_a_policy_only_when_known() -> None:
+    text = "补贴按几个月的房租算"
+    assert entity_rules.repair(text, [diet(text, "date", "月")], "ask_policy", NAMES) == []
+    text = "宝宝发烧了怎么护理"
+    assert entity_rules.repair(text, [diet(text, "policy", "护理")], "out_of_scope", NAMES) == []
+    text = "我想办居住证"
+    assert spans(text, entity_rules.repair(text, [diet(text, "policy", "居住")], "ask_policy", NAMES)) == \
+        [("policy", "居住证", "CIT-001")]
+    text = "孵化器房租资助怎么申请"
+    assert spans(text, entity_rules.repair(text, [diet(text, "policy", "孵化器房租")], "ask_policy", NAMES,
+                                           add_policies=False)) == [("policy", "孵化器房租资助", "ENT-014")]
+
+
 def test_a_place_is_never_a_company() -> None:
     for text, piece in (("深圳市人才引进补贴2024最新标准", "深圳市"), ("广东省深圳市龙华区有什么企业补贴", "广东省深圳市龙华区"),
                         ("我们在龙华民治街道", "龙华民治街道"), ("前海那边的公司有什么优惠", "前海")):
@@ -116,6 +129,8 @@ def test_quantity_type_follows_unit_and_cue_word() -> None:
     assert typed("注册资金两千万", "revenue", "两千万") == [("amount", "两千万", 2000)]
     assert typed("六百人", "revenue", "六百人") == [("employees", "六百人", 600)]
     assert typed("公司现在700多号人", "employees", "700") == [("employees", "700多号人", 700)]
+    assert typed("我们研发费用去年300万", "amount", "300万") == [("rd_spend", "300万", 300)]
+    assert typed("新建研发中心每平米支持800元", "rd_spend", "800元")[0][:2] == ("amount", "800元")
     # no cue word: the model's type stands
     assert typed("4500万", "revenue", "4500万") == [("revenue", "4500万", 4500)]
 
