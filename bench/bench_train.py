@@ -3,9 +3,12 @@
 Runs what `make train` runs on a cache miss: the generated inputs (`prepare_generated`), then `rasa train`
 with config.yml into a temporary folder (the model cache is neither read nor written), and reads each
 component's start and finish from Rasa's log. With `--baseline-config FILE` it first trains that config the
-same way, in the same run, and reports the ratio. Prints the figures and a final JSON line.
+same way, in the same run, and reports the ratio; `--baseline-settings` does the same with config.yml changed
+by COMPONENT.KEY=VALUE pairs (the settings before issue 14.6: DIETClassifier.epochs=60,LinearIntentClassifier.solver=lbfgs).
+Rasa's own training cache is pointed at an empty folder, so every component trains. Prints the figures and a
+final JSON line.
 
-    PYTHONPATH=. .venv/bin/python bench/bench_train.py [--baseline-config old.yml]
+    PYTHONPATH=. .venv/bin/python bench/bench_train.py [--baseline-settings DIETClassifier.epochs=60,LinearIntentClassifier.solver=lbfgs]
 """
 
 from __future__ import annotations
@@ -51,16 +54,34 @@ def component_seconds(log: str) -> Dict[str, float]:
     return out
 
 
+def changed_config(settings: str, folder: Path) -> Path:
+    """config.yml with COMPONENT.KEY=VALUE changes (a component named by the last part of its name)."""
+    import yaml
+
+    config = yaml.safe_load(paths.CONFIG.read_text(encoding="utf-8"))
+    for pair in filter(None, (p.strip() for p in settings.split(","))):
+        target, _, value = pair.partition("=")
+        component, _, key = target.rpartition(".")
+        matches = [c for c in config["pipeline"] + config["policies"] if c["name"].split(".")[-1] == component]
+        if not matches or not key:
+            raise SystemExit(f"no component {component!r} in config.yml (setting {pair!r})")
+        for c in matches:
+            c[key] = yaml.safe_load(value)
+    out = folder / "baseline_config.yml"
+    out.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return out
+
+
 def train(config: Path) -> Dict[str, Any]:
     start = time.perf_counter()
     cpu_start = resource.getrusage(resource.RUSAGE_CHILDREN)
     prepare_generated()
     prepared = time.perf_counter() - start
-    with tempfile.TemporaryDirectory() as out:
+    with tempfile.TemporaryDirectory() as out, tempfile.TemporaryDirectory() as cache:
         run = subprocess.run([sys.executable, "-m", "rasa", "train", "--config", str(config), "--domain", str(paths.DOMAIN),
                               "--data", str(paths.NLU_DATA), str(paths.GENERATED_NLU), "--out", out,
                               "--fixed-model-name", "bench"], cwd=paths.ROOT, capture_output=True, text=True,
-                             env={**os.environ, "PYTHONPATH": str(paths.ROOT)})
+                             env={**os.environ, "PYTHONPATH": str(paths.ROOT), "RASA_CACHE_DIRECTORY": cache})
         if run.returncode != 0:
             raise SystemExit(f"rasa train failed:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
         size = (Path(out) / "bench.tar.gz").stat().st_size
@@ -75,12 +96,16 @@ def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=paths.CONFIG)
     parser.add_argument("--baseline-config", type=Path, default=None)
+    parser.add_argument("--baseline-settings", default="", help="COMPONENT.KEY=VALUE,... applied to config.yml")
     args = parser.parse_args(argv)
     load_before = os.getloadavg()[0]
     runs = {}
-    if args.baseline_config:
-        runs["baseline"] = train(args.baseline_config)
-    runs["shipped"] = train(args.config)
+    with tempfile.TemporaryDirectory() as tmp:
+        baseline = args.baseline_config or (changed_config(args.baseline_settings, Path(tmp)) if args.baseline_settings else None)
+        if baseline:
+            runs["baseline"] = train(baseline)
+            runs["baseline"]["settings"] = args.baseline_settings or str(args.baseline_config)
+        runs["shipped"] = train(args.config)
     for name, run in runs.items():
         slowest = sorted(run["components"].items(), key=lambda kv: -kv[1])[:6]
         print(f"{name}: {run['seconds']:.0f} s ({run['cpu_seconds']:.0f} s CPU); "
