@@ -48,6 +48,21 @@ def model_fingerprint() -> str:
     return fingerprint(inputs, paths.ROOT, extra=f"rasa {rasa.__version__}", suffixes=(".yml", ".yaml", ".py", ".txt", ""))
 
 
+def model_available() -> bool:
+    """True when `ensure_model` would not train: the model of these inputs is here or in the cache."""
+    prepare_generated()
+    name = f"policybot-{model_fingerprint()[:16]}.tar.gz"
+    return (paths.RASA_MODELS / name).exists() or (cache_dir() / "rasa-models" / name).exists()
+
+
+def train_in_background(log: Path) -> subprocess.Popen[bytes]:
+    """`policybot train` in another process (it holds the training lock, so `ensure_model` elsewhere waits for it)."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:
+        return subprocess.Popen([sys.executable, "-m", "policybot.cli", "train"], cwd=paths.ROOT, stdout=out,
+                                stderr=subprocess.STDOUT)
+
+
 def ensure_model(force: bool = False) -> Path:
     prepare_generated()
     fp = model_fingerprint()[:16]

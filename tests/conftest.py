@@ -18,6 +18,7 @@ nanosecond timestamps and thread ids. ID numbers must look real (a province code
 from __future__ import annotations
 
 import logging
+import subprocess
 import time
 from pathlib import Path
 from typing import Iterable, List, NamedTuple, Optional
@@ -88,6 +89,28 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         root.setLevel(logging.INFO)
 
 
+# Test files that start Rasa, so need the trained model. They run last; on a clone without the model it trains
+# in the background meanwhile (one core for TensorFlow, the other for the tests that need no model), and these
+# tests wait for it on the training lock (policybot/train.py).
+NEEDS_MODEL = ("tests/e2e/", "tests/bot/test_rasa_speedups_model.py")
+_training: Optional[subprocess.Popen[bytes]] = None
+
+
+def needs_model(nodeid: str) -> bool:
+    return any(nodeid.startswith(prefix) for prefix in NEEDS_MODEL)
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: List[pytest.Item]) -> None:
+    global _training
+    items.sort(key=lambda item: needs_model(item.nodeid))  # stable: each group keeps its order
+    if any(needs_model(item.nodeid) for item in items) and _training is None:
+        from policybot.train import model_available, train_in_background
+
+        if not model_available():
+            _training = train_in_background(LOG_DIR / "train-background.log")
+            print(f"\nno trained model for these inputs: training in the background ({LOG_DIR / 'train-background.log'})")
+
+
 def _basetemp(config: pytest.Config) -> Optional[Path]:
     factory = getattr(config, "_tmp_path_factory", None)
     return getattr(factory, "_basetemp", None)
@@ -120,6 +143,9 @@ def _file_leaks(config: pytest.Config) -> List[Leak]:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _training is not None and _training.poll() is None:  # the session ended before a test needed the model
+        _training.terminate()
+        _training.wait(30)
     logging.getLogger().removeHandler(_watch)
     leaks = _watch.leaks + _file_leaks(session.config)
     if not leaks:
