@@ -72,7 +72,8 @@ def question_buttons(question: Dict[str, Any]) -> List[Dict[str, str]]:
         return [{"title": "是", "payload": "是"}, {"title": "否", "payload": "否"}]
     choices = options(question)
     if kind in ("enum", "list") and choices:
-        buttons = [{"title": o, "payload": o} for o in choices[:8]]
+        titles = question.get("titles") or {}
+        buttons = [{"title": str(titles.get(o, o)), "payload": o} for o in choices[:8]]
         if kind == "list":
             buttons.append({"title": "都没有", "payload": "都没有"})
         elif len(choices) >= 3:  # "申报的项目属于哪一类？": a way out for whom none of them fits

@@ -274,7 +274,8 @@ class ValidateMatchingForm(FormValidationAction):
                 entity_value = conversation.entity(tracker, entity)
                 break
         value = parse_answer(question.get("type", "enum"), text, match_view.options(question),
-                             intent if intent in ("affirm", "deny") else None, entity_value, question.get("unit"))
+                             intent if intent in ("affirm", "deny") else None, entity_value, question.get("unit"),
+                             question.get("titles") or {})
         if value is None:
             value = _none_of_them(question, text, intent)
         told = fields_from_entities(tracker.latest_message.get("entities") or [])

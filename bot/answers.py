@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 from bot import quantities
 
@@ -52,9 +52,13 @@ def pick_option(text: str, options: Iterable[str]) -> Optional[str]:
 
 
 def parse_answer(kind: str, text: str, options: Sequence[str] = (), intent: Optional[str] = None,
-                 entity_value: Any = None, unit: Optional[str] = None) -> Any:
-    """The typed value, or None when the reply does not answer the question."""
+                 entity_value: Any = None, unit: Optional[str] = None, titles: Optional[Mapping[str, str]] = None) -> Any:
+    """The typed value, or None when the reply does not answer the question. ``titles`` are what the buttons
+    showed for coded options (F51 -> 批发业): a reply naming the title chooses the code."""
     text = text.strip()
+    for code, title in sorted((titles or {}).items(), key=lambda kv: -len(kv[1])):
+        if code in options and title and title in text:
+            text = text.replace(title, f" {code} ")
     if kind == "bool":
         return yes_no(text, intent)
     if kind in ("number", "int"):

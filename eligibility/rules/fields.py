@@ -66,6 +66,7 @@ class FieldSpec:
     unit: Optional[str] = None
     source: Optional[str] = None
     examples: Tuple[str, ...] = ()
+    titles: Tuple[Tuple[str, str], ...] = ()  # (example, what a person reads for it): F51 -> 批发业
     question_text: Optional[str] = None
     inferred: bool = False
 
@@ -153,6 +154,7 @@ def _spec(name: str, raw: dict) -> FieldSpec:
         unit=raw.get("unit"),
         source=raw.get("source"),
         examples=tuple(str(x) for x in raw.get("examples") or ()),
+        titles=tuple((str(k), str(v)) for k, v in (raw.get("titles") or {}).items()),
         question_text=raw.get("question"),
     )
 

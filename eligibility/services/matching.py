@@ -134,6 +134,7 @@ def next_question(results: List[Dict[str, Any]], policies: PolicySet) -> Optiona
         "type": spec.kind if spec else "enum",
         "unit": spec.shown_unit if spec else None,
         "examples": list(spec.examples) if spec else [],
+        "titles": dict(spec.titles) if spec else {},
         "policies": settles[best],
         "settles_count": len(settles[best]),
         "benefit_wan": round(worth[best], 2),

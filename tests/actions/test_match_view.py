@@ -55,3 +55,11 @@ def test_a_question_about_one_policy_says_which_and_what_it_may_give() -> None:
     assert match_view.question_text(one) == "下面核对《研发投入资助》（最高 200 万元）。\n" + NEXT["question"]
     assert match_view.question_text({**NEXT, "settles_count": 12}) == NEXT["question"]  # a general question
     assert match_view.question_text({**one, "top_benefit_wan": 0}) == NEXT["question"]  # no amount stated
+
+
+def test_a_coded_option_shows_its_name_and_sends_its_code() -> None:
+    question = {"field": "industry_code_gb4754", "type": "list", "examples": ["F51", "H62", "X99"],
+                "titles": {"F51": "批发业", "H62": "餐饮业"}}
+    buttons = match_view.question_buttons(question)
+    assert buttons[:3] == [{"title": "批发业", "payload": "F51"}, {"title": "餐饮业", "payload": "H62"},
+                           {"title": "X99", "payload": "X99"}]

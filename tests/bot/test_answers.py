@@ -41,3 +41,13 @@ def test_fields_from_entities_maps_and_keeps_numbers_only() -> None:
     assert fields_from_entities(entities) == {
         "registered_district": "龙华区", "operating_district": "龙华区", "employees": 200.0,
         "qualifications": ["国家高新技术企业"]}
+
+
+def test_a_coded_option_is_chosen_by_the_name_its_button_showed() -> None:
+    codes = ["F51", "F52", "H62", "I65", "C"]
+    titles = {"F51": "批发业", "F52": "零售业", "H62": "餐饮业", "I65": "软件和信息技术服务业", "C": "制造业"}
+    assert parse_answer("list", "我们做批发业，也有零售业", codes, titles=titles) == ["F51", "F52"]
+    assert parse_answer("list", "F51", codes, titles=titles) == ["F51"]  # the button's payload
+    assert parse_answer("list", "软件和信息技术服务业", codes, titles=titles) == ["I65"]
+    assert parse_answer("enum", "主要是餐饮业", codes, titles=titles) == "H62"
+    assert parse_answer("list", "我们做批发业", codes) is None  # without the titles the name means nothing

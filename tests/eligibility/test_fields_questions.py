@@ -81,3 +81,12 @@ def test_a_field_the_corpus_introduces_gets_a_plain_question_with_its_unit(tmp_p
     assert inferred[condition["field"]].shown_unit == unit
     assert inferred["new_citizen_flag"].question().startswith("请问您")
     assert inferred["new_flag_not_listed"].question().startswith("请问贵单位")
+
+
+def test_no_button_shows_a_bare_code() -> None:
+    """Options that are codes (GB/T 4754 F51, C) have a name to show; the code is what is stored."""
+    for name, spec in load_catalogue().fields.items():
+        if spec.kind in ("enum", "list"):
+            titles = dict(spec.titles)
+            bare = [e for e in spec.examples if re.fullmatch(r"[A-Z]\d*", e) and not titles.get(e)]
+            assert not bare, f"{name}: {bare} would show as codes"
