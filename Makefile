@@ -4,7 +4,7 @@ PY := .venv/bin/python
 export HF_HUB_OFFLINE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup system run run-prod chat test lint typecheck validate index train eval-retrieval eval-answers eval-nlu eval-nlu-pipeline bench bench-full load faults clean
+.PHONY: help setup system run run-prod chat test lint typecheck validate index train eval-retrieval eval-answers eval-nlu eval-nlu-pipeline eval-nlu-cv bench bench-full bench-train load faults clean
 
 PACKAGES := policybot actions knowledge search index_builder evaluation eligibility bot privacy idp
 
@@ -56,13 +56,18 @@ eval-answers: setup ## ROUGE-L of the displayed (concise) answers on ncp dev: th
 	@$(PY) -m policybot.cli eval answers --corpus ../shared/data/ncp_policies/corpus.jsonl --queries ../shared/data/ncp_policies/queries_dev.jsonl --split tune --json
 	@$(PY) -m policybot.cli eval answers --corpus ../shared/data/ncp_policies/corpus.jsonl --queries ../shared/data/ncp_policies/queries_dev.jsonl --split held-out --json
 
-eval-nlu: setup ## intent/entity figures of the trained model: held-out split, blind set, fresh (dev) set
+eval-nlu: setup ## intent/entity figures of the trained model: held-out split, blind set, real users' wording, fresh (dev) set
 	@$(PY) -m policybot.cli eval nlu --data eval/nlu --json
 	@$(PY) -m policybot.cli eval nlu --data eval/nlu_blind --json
+	@$(PY) -m policybot.cli eval nlu --data eval/nlu_real --json
+	@$(PY) -m policybot.cli eval nlu --data eval/nlu_real/entities.yml --entity-types company,district --json
 	@$(PY) -m policybot.cli eval nlu --data eval/nlu_fresh --json
 
 eval-nlu-pipeline: setup ## train config.yml on SMP2017-ECDT train and score on develop
 	@$(PY) -m policybot.cli eval nlu-pipeline --train ../shared/data/smp2017_ecdt/train.tsv --test ../shared/data/smp2017_ecdt/develop.tsv --json
+
+eval-nlu-cv: setup ## SMP2017: the intent blend's settings by 3-fold CV on train, then one score on develop (~10 minutes)
+	@$(PY) -m policybot.cli eval nlu-cv --train ../shared/data/smp2017_ecdt/train.tsv --test ../shared/data/smp2017_ecdt/develop.tsv --json
 
 BENCHES := bench/bench_turn.py bench/bench_wechat.py bench/bench_console.py bench/bench_hostile.py bench/bench_retrieval.py bench/bench_index_build.py bench/bench_index_query.py bench/bench_eligibility.py
 
@@ -71,6 +76,9 @@ bench: setup ## every benchmark under bench/ (each prints its figures and a fina
 
 bench-full: setup ## the eligibility benchmark at full size (1,000,000 enterprises; about 15 minutes)
 	@$(PY) bench/bench_eligibility.py --full
+
+bench-train: setup ## training from nothing (empty caches), the settings before issue 14.6 as the baseline in the same run (~20 minutes)
+	@$(PY) bench/bench_train.py --baseline-settings DIETClassifier.epochs=60,LinearIntentClassifier.solver=lbfgs
 
 load: setup system ## load test over REST, default mode and production profile side by side (ARGS="--users 50 --minutes 5", "--saturation --users 16", "--quick")
 	@$(PY) bench/load/run.py $(ARGS)
