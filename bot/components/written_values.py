@@ -26,8 +26,16 @@ MAX_OTHER_CHARS = 12  # what may stand around the value: 验证码是, 收款账
 _NOISE = re.compile(r"[\s\d０-９\-－:：,，.。!！、;；()（）]+")
 
 
+# A bare quantity answering a question (2个月, 3岁, 5000元): a value given, never a request (a form waits for it).
+_QUANTITY_ONLY = re.compile(r"^\s*(?:大概|大约|约)?[\d０-９.一二两三四五六七八九十百千万]+\s*"
+                            r"(?:个月|周岁|岁|年|天|周|个人|人|名|元|万元|万|块|平方米|平米|㎡|次|项|家)(?:左右|多)?\s*[。.!！]?\s*$")
+
+
 def written_value_only(text: str) -> bool:
-    """True when the message is a one-time code or a bank account with at most a few words around it."""
+    """True when the message is a one-time code or a bank account with at most a few words around it, or a bare
+    quantity with its unit."""
+    if _QUANTITY_ONLY.match(text):
+        return True
     if not (one_time_code(text) or bank_account(text)):
         return False
     rest = _NOISE.sub("", text)

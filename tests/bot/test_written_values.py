@@ -10,13 +10,15 @@ from bot.components.written_values import WrittenValueIntent, written_value_only
 
 
 @pytest.mark.parametrize("text", ["482913", "验证码是 628104", "收到了，318406", "０９３７１５",
-                                  "工商银行 6222 0212 3456 7890 123", "对公账户 44201501100052512345 建设银行深圳分行"])
+                                  "工商银行 6222 0212 3456 7890 123", "对公账户 44201501100052512345 建设银行深圳分行",
+                                  "2个月", "3岁", "大概5000元", "两百人左右"])
 def test_a_bare_code_or_account_is_recognised(text: str) -> None:
     assert written_value_only(text)
 
 
 @pytest.mark.parametrize("text", ["研发费用123456元，员工50人，注册在龙华区，想看看能申请什么", "我要申请高新技术企业认定奖励",
-                                  "2026年12月", "电话13812345678", "身份证440309194803150023", "12345", "1234567"])
+                                  "2026年12月", "电话13812345678", "身份证440309194803150023", "12345", "1234567",
+                                  "下个月有什么能申报", "3月份截止的有哪些"])
 def test_words_or_other_numbers_are_left_to_the_classifiers(text: str) -> None:
     assert not written_value_only(text)
 

@@ -61,7 +61,16 @@ idp_schema = _schema(IDP)
 
 
 @pytest.fixture(scope="module")
-def eligibility_credentials() -> Dict[str, Dict[str, str]]:
+def search_index() -> None:
+    """The console's assist route reads the project's index (var/index): built here if stale, as `make run` does
+    (the end-to-end tests, which used to build it first, run last now)."""
+    from index_builder.cli import main as build_index
+
+    assert build_index([]) == 0
+
+
+@pytest.fixture(scope="module")
+def eligibility_credentials(search_index: None) -> Dict[str, Dict[str, str]]:
     client = TestClient(ELIGIBILITY)
     return {"none": {}, "service_bound": service_headers(conversation_of(PERSONAS[3].id)),
             "admin": staff_headers(client, "admin")}
