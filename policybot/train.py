@@ -17,7 +17,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Iterator, List, Optional, Tuple
 
 from policybot import paths
 from policybot.fingerprint import fingerprint
@@ -48,11 +48,17 @@ def model_fingerprint() -> str:
     return fingerprint(inputs, paths.ROOT, extra=f"rasa {rasa.__version__}", suffixes=(".yml", ".yaml", ".py", ".txt", ""))
 
 
-def model_available() -> bool:
-    """True when `ensure_model` would not train: the model of these inputs is here or in the cache."""
+def _model_places() -> Tuple[str, Path, Path]:
+    """The model's file name for the current inputs, its place in var/ and in the machine's cache."""
     prepare_generated()
     name = f"policybot-{model_fingerprint()[:16]}.tar.gz"
-    return (paths.RASA_MODELS / name).exists() or (cache_dir() / "rasa-models" / name).exists()
+    return name, paths.RASA_MODELS / name, cache_dir() / "rasa-models" / name
+
+
+def model_available() -> bool:
+    """True when `ensure_model` would not train: the model of these inputs is here or in the cache."""
+    _, local, cached = _model_places()
+    return local.exists() or cached.exists()
 
 
 def train_in_background(log: Path) -> subprocess.Popen[bytes]:
@@ -64,11 +70,7 @@ def train_in_background(log: Path) -> subprocess.Popen[bytes]:
 
 
 def ensure_model(force: bool = False) -> Path:
-    prepare_generated()
-    fp = model_fingerprint()[:16]
-    name = f"policybot-{fp}.tar.gz"
-    local = paths.RASA_MODELS / name
-    cached = cache_dir() / "rasa-models" / name
+    name, local, cached = _model_places()
     if local.exists() and not force:
         print(f"train: model {name} is up to date")
         return local
