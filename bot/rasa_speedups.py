@@ -66,9 +66,20 @@ with ``copy.deepcopy``, which walks the scipy matrix attribute by attribute (~0.
 under load). The copy is made here with the matrix's own ``copy()`` (its arrays copied, same dtype, shape and
 values) and the same type, attribute, origin and cached fingerprint; the join that follows is unchanged.
 
+**9. A model loaded without tracing a training step.** To give a TensorFlow model (DIET, TED, the
+ResponseSelector) its variables before reading the trained weights, ``RasaModel.load`` compiles it and fits it on
+one example. Compiled as Rasa compiles it, that fit first traces the whole training step (forward pass, gradients,
+optimizer) into a graph: about 100 s of a 130 s model load on these cores, for each Rasa server that starts. Here
+the training step's forward pass (``batch_loss``, which uses every layer, the training-only ones included) runs
+once eagerly on that example instead: every layer gets its variables, the trained weights are read into them as
+before, and the first prediction traces the same ``tf.function`` on the same weights. The optimizer's slots are
+not made (their saved values serve only training: Adam created them in another order when run eagerly, so they
+cannot be matched by creation). Fine-tuning (``finetune_mode``) and a model configured to run eagerly load the
+stock way.
+
 ``set_enabled(False)`` turns the runtime speedups off (TED then always runs, the coefficients are C-ordered again,
 features are joined by scipy, the Python validator checks answers, event classes are searched, the
-ResponseSelector runs for every message; the schema is still checked once): for the benchmark and the tests that compare both paths."""
+ResponseSelector runs for every message, a model loads the stock way; the schema is still checked once): for the benchmark and the tests that compare both paths."""
 
 from __future__ import annotations
 
@@ -106,6 +117,7 @@ def install() -> bool:
     _install_event_classes()
     _install_selector_for_its_intent()
     _install_plain_feature_copy()
+    _install_eager_build()
     return True
 
 
@@ -495,3 +507,42 @@ def _install_plain_feature_copy() -> None:
 
     Message._combine_features = staticmethod(_combine_features)  # type: ignore[method-assign,assignment]
     setattr(Message, COPY_MARK, True)
+
+
+# ---- 9. a model loaded without tracing a training step ----------------------------------------------------------
+
+LOAD_MARK = "_policybot_eager_build"
+
+
+def _install_eager_build() -> None:
+    from rasa.utils.tensorflow.models import RasaModel
+
+    if getattr(RasaModel, LOAD_MARK, False):
+        return
+    stock = RasaModel.load.__func__  # type: ignore[attr-defined]
+
+    @functools.wraps(stock)
+    def load(cls: Any, model_file_name: str, model_data_example: Any, predict_data_example: Any = None,
+             finetune_mode: bool = False, *args: Any, **kwargs: Any) -> Any:
+        config = kwargs.get("config", {})
+        if not enabled() or finetune_mode or config.get("run_eagerly"):
+            return stock(cls, model_file_name, model_data_example, predict_data_example, finetune_mode, *args,
+                         **kwargs)
+        import tensorflow as tf
+        from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
+        from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
+
+        model = cls(*args, **kwargs)
+        model.compile(optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)),
+                      run_eagerly=config.get(RUN_EAGERLY))
+        batch_in, _ = RasaBatchDataGenerator(model_data_example, batch_size=1)[0]
+        model._training = True
+        model.batch_loss(batch_in)  # the training step's forward pass, eagerly: every layer builds its variables
+        # the optimizer's slots were never made, so its saved values have nowhere to go: they only serve training
+        model.load_weights(model_file_name).expect_partial()
+        if predict_data_example:
+            model.run_inference(predict_data_example)  # traces the prediction graph once, as Rasa does
+        return model
+
+    RasaModel.load = classmethod(load)  # type: ignore[method-assign,assignment]
+    setattr(RasaModel, LOAD_MARK, True)

@@ -1,6 +1,7 @@
 """The runtime speedups of bot/rasa_speedups.py on the trained model: with them on, every parse and every policy
 prediction is the same as with them off (the slow path), on real inputs: the fresh NLU set and the load test's
-messages, and every prediction ``rasa test core`` makes on tests/stories."""
+messages, and every prediction ``rasa test core`` makes on tests/stories. A model loaded the quick way (item 9:
+no traced training step) parses and predicts exactly as one loaded the stock way."""
 
 from __future__ import annotations
 
@@ -23,6 +24,19 @@ def agent() -> Iterator[Any]:
     yield loaded
     rasa_speedups.set_enabled(True)
 
+
+
+@pytest.fixture(scope="module")
+def stock_agent() -> Iterator[Any]:
+    """The same model loaded with every speedup off while it loads: Rasa's own load (a traced training step)."""
+    from policybot.supervisor import prepare
+
+    rasa_speedups.set_enabled(False)
+    try:
+        loaded = components.load_agent(prepare())
+    finally:
+        rasa_speedups.set_enabled(True)
+    yield loaded
 
 def _texts() -> List[str]:
     from rasa.shared.nlu.training_data.loading import load_data
@@ -126,3 +140,31 @@ def test_the_ensemble_picks_the_same_without_a_ted_that_cannot_win() -> None:
     others = [PolicyPrediction(one_hot(a), "RulePolicy", 6)]
     assert not rasa_speedups.decided_without(others, 1, rejected, domain)
     assert rasa_speedups.decided_without([PolicyPrediction(one_hot(b), "RulePolicy", 6)], 1, rejected, domain)
+
+
+def test_a_model_loaded_without_the_traced_training_step_parses_and_predicts_the_same(agent: Any,
+                                                                                      stock_agent: Any) -> None:
+    """Item 9 against Rasa's own load: the same parse of every text (DIET's and the ResponseSelector's
+    confidences included) and, with TED made to run at every point, the same prediction at every story point."""
+    texts = _texts()
+    rasa_speedups.set_enabled(False)  # TED and the ResponseSelector run everywhere: every model is compared
+    try:
+        quick = [components.canonical(asyncio.run(agent.parse_message(t))) for t in texts]
+        stock = [components.canonical(asyncio.run(stock_agent.parse_message(t))) for t in texts]
+        assert quick == stock
+        assert any("chitchat" in str(p) for p in quick)
+        trackers = components.story_trackers(agent, ROOT / "tests" / "stories")
+        points = [p for t in trackers for p in components.prediction_points(t, agent.domain)]
+        assert len(points) > 100
+        assert ([components.prediction_key(components.predict(agent, p.copy())) for p in points]
+                == [components.prediction_key(components.predict(stock_agent, p.copy())) for p in points])
+    finally:
+        rasa_speedups.set_enabled(True)
+    # every TensorFlow model of both agents predicts through its traced graph, not eagerly
+    import gc
+
+    from rasa.utils.tensorflow.models import RasaModel
+
+    models = [o for o in gc.get_objects() if isinstance(o, RasaModel)]
+    assert len(models) >= 6  # DIET, TED and the ResponseSelector of each agent
+    assert all(not m._run_eagerly and m._tf_predict_step is not None for m in models)
