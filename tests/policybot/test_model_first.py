@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import List
+
+import pytest
 
 from tests.conftest import NEEDS_MODEL, needs_model
 
@@ -32,3 +35,32 @@ def test_the_order_puts_model_tests_last_and_keeps_the_rest() -> None:
     ordered = sorted(ids, key=needs_model)
     assert ordered == ["tests/search/test_b.py::t", "tests/bot/channels/test_c.py::t", "tests/bot/test_d.py::t",
                        "tests/e2e/test_a.py::t", "tests/bot/test_rasa_speedups_model.py::t"]
+
+
+def test_make_test_starts_the_missing_model_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`python -m policybot.prepare_data --train-in-background LOG` (the first step of `make test`) starts the
+    training only when no model of these inputs exists, and without the flag never."""
+    from policybot import prepare_data
+
+    started: List[Path] = []
+    monkeypatch.setattr(prepare_data, "prepare_generated", lambda: None)
+
+    def train_in_background(log: Path) -> _Process:
+        started.append(log)
+        return _Process()
+
+    monkeypatch.setattr(prepare_data, "train_in_background", train_in_background)
+    log = tmp_path / "train.log"
+    for available, flag, expected in ((True, True, 0), (False, False, 0), (False, True, 1)):
+        monkeypatch.setattr(prepare_data, "model_available", lambda available=available: available)
+        assert prepare_data.main(["--train-in-background", str(log)] if flag else []) == 0
+        assert len(started) == expected, (available, flag)
+        started.clear()
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    assert recipe.splitlines()[1].strip().endswith("policybot.prepare_data --train-in-background "
+                                                   "var/logs/train-background.log")
+
+
+class _Process:
+    pid = 1
