@@ -524,12 +524,13 @@ def _install_eager_build() -> None:
     @functools.wraps(stock)
     def load(cls: Any, model_file_name: str, model_data_example: Any, predict_data_example: Any = None,
              finetune_mode: bool = False, *args: Any, **kwargs: Any) -> Any:
+        from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
+
         config = kwargs.get("config", {})
-        if not enabled() or finetune_mode or config.get("run_eagerly"):
+        if not enabled() or finetune_mode or config.get(RUN_EAGERLY):
             return stock(cls, model_file_name, model_data_example, predict_data_example, finetune_mode, *args,
                          **kwargs)
         import tensorflow as tf
-        from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
         from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
 
         model = cls(*args, **kwargs)

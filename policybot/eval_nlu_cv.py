@@ -123,13 +123,14 @@ def blended_predictions(train: Sequence[Row], texts: Sequence[str], rankings: Se
     from bot.components.linear_intent import LinearIntentClassifier
 
     out: Dict[Setting, List[str]] = {}
-    models = sorted({(s.features, s.C) for s in settings})
-    for features, c in models:
-        first = next(s for s in settings if (s.features, s.C) == (features, c))
-        component = LinearIntentClassifier(first.config(), None, None)  # type: ignore[arg-type]
+    by_model: Dict[Tuple[Features, float], List[Setting]] = {}
+    for s in settings:  # one linear model per (features, C), shared by its weights and powers
+        by_model.setdefault((s.features, s.C), []).append(s)
+    for group in by_model.values():
+        component = LinearIntentClassifier(group[0].config(), None, None)  # type: ignore[arg-type]
         component.fit([t for t, _ in train], [label for _, label in train])
         probabilities, classes = component.predict_proba(list(texts)), component.classes()
-        for setting in (s for s in settings if (s.features, s.C) == (features, c)):
+        for setting in group:
             blender = LinearIntentClassifier(setting.config(), None, None)  # type: ignore[arg-type]
             predictions = []
             for row, ranking in zip(blender.sharpened(probabilities), rankings):
@@ -155,7 +156,8 @@ def current_setting() -> Setting:
 
 def grid() -> List[Setting]:
     settings = [Setting(w, p, c, *f) for f, c, w, p in itertools.product(FEATURES, CS, WEIGHTS, SHARPENS)]
-    return settings + ([current_setting()] if current_setting() not in settings else [])
+    current = current_setting()
+    return settings + ([current] if current not in settings else [])
 
 
 def choose(cv: Dict[Setting, float]) -> Setting:
