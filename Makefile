@@ -6,6 +6,9 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 
 .PHONY: help setup system run run-prod chat test lint typecheck validate index train eval-retrieval eval-answers eval-nlu eval-nlu-pipeline eval-nlu-cv bench bench-full bench-train load faults clean
 
+# pytest-xdist workers of `make test`: the Rasa tests run on one, the rest spread over all (tests/conftest.py)
+TEST_WORKERS ?= 2
+
 PACKAGES := policybot actions knowledge search index_builder evaluation eligibility bot privacy idp
 
 help: ## list the targets
@@ -32,7 +35,7 @@ test: setup ## ruff, mypy, rasa data validate, then the whole pytest suite (star
 	@$(PY) -m ruff check .
 	@$(PY) -m mypy $(PACKAGES)
 	@$(PY) -m rasa data validate --domain bot/domain --data nlu_data var/nlu_generated --config config.yml --fail-on-warnings
-	@$(PY) -m pytest
+	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: setup ## ruff only
 	@$(PY) -m ruff check .

@@ -89,26 +89,70 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         root.setLevel(logging.INFO)
 
 
-# Test files that start Rasa, so need the trained model. They run last; on a clone without the model it trains
-# in the background meanwhile (one core for TensorFlow, the other for the tests that need no model), and these
-# tests wait for it on the training lock (policybot/train.py).
+# Test files that start Rasa, so need the trained model. On a clone without the model it trains in the background
+# meanwhile (one core for TensorFlow, the other for the tests that need no model), and these tests wait for it on
+# the training lock (policybot/train.py).
+# - One process (plain `pytest`): they run last.
+# - pytest-xdist (`make test`: `-n 2 --dist loadgroup`): they form one group, "model", which runs first on one
+#   worker (one Rasa stack at a time, started once) while the other worker takes the rest file by file (a file's
+#   tests stay together, so its fixtures are built once); the controller, which sees every worker's collection,
+#   starts the training once.
 NEEDS_MODEL = ("tests/e2e/", "tests/bot/test_rasa_speedups_model.py")
+MODEL_GROUP = "model"
 _training: Optional[subprocess.Popen[bytes]] = None
+_worker_leaks: List[Leak] = []
 
 
 def needs_model(nodeid: str) -> bool:
     return any(nodeid.startswith(prefix) for prefix in NEEDS_MODEL)
 
 
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: List[pytest.Item]) -> None:
+def group_of(nodeid: str) -> str:
+    """The xdist group of a test: the model's group, else its file."""
+    return MODEL_GROUP if needs_model(nodeid) else nodeid.split("::")[0]
+
+
+def order_key(nodeid: str, parallel: bool) -> bool:
+    """Sort key: model tests last in one process, first under xdist (their group must not be the tail)."""
+    return needs_model(nodeid) != parallel
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def _train_if_needed(nodeids: Iterable[str]) -> None:
     global _training
-    items.sort(key=lambda item: needs_model(item.nodeid))  # stable: each group keeps its order
-    if any(needs_model(item.nodeid) for item in items) and _training is None:
+    if _training is None and any(needs_model(nodeid) for nodeid in nodeids):
         from policybot.train import model_available, train_in_background
 
         if not model_available():
             _training = train_in_background(LOG_DIR / "train-background.log")
             print(f"\nno trained model for these inputs: training in the background ({LOG_DIR / 'train-background.log'})")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which appends each test's group to its node id
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: List[pytest.Item]) -> None:
+    parallel = _is_worker(config)
+    items.sort(key=lambda item: order_key(item.nodeid, parallel))  # stable: each group keeps its order
+    if parallel:
+        for item in items:
+            item.add_marker(pytest.mark.xdist_group(group_of(item.nodeid)))
+    else:
+        _train_if_needed(item.nodeid for item in items)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: object, ids: List[str]) -> None:
+    """xdist's controller: the first worker's collection decides whether the model must be trained."""
+    _train_if_needed(ids)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """xdist's controller: the leaks a worker's log records held (its files are read here, at the end)."""
+    output = getattr(node, "workeroutput", None) or {}
+    _worker_leaks.extend(Leak(*leak) for leak in output.get("log_leaks", []))
 
 
 def _basetemp(config: pytest.Config) -> Optional[Path]:
@@ -147,7 +191,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         _training.terminate()
         _training.wait(30)
     logging.getLogger().removeHandler(_watch)
-    leaks = _watch.leaks + _file_leaks(session.config)
+    if _is_worker(session.config):  # the controller reports: its exit status is the run's
+        session.config.workeroutput["log_leaks"] = [tuple(leak) for leak in _watch.leaks]  # type: ignore[attr-defined]
+        return
+    leaks = _watch.leaks + _worker_leaks + _file_leaks(session.config)
     if not leaks:
         return
     session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 
 class PostgresUnavailable(RuntimeError):
@@ -33,12 +33,14 @@ def free_port() -> int:
 
     ``bind(0)`` hands out an ephemeral port, which the next outgoing connection of any process may take before
     our server binds it (a test stack opens dozens of connections while it starts). Ports below the ephemeral
-    range are never handed to outgoing connections; a port is never handed out twice by this process."""
+    range are never handed to outgoing connections; a port is never handed out twice by this process. Under
+    pytest-xdist each worker draws from its own block of the range (``_block``), so two workers never pick the
+    same port between one's pick and its server's bind."""
     import random
 
-    high = min(_ephemeral_low(), 32768) - 1
+    low, high = _block(20000, min(_ephemeral_low(), 32768) - 1)
     for _ in range(500):
-        port = random.randint(20000, high)
+        port = random.randint(low, high)
         if port in _HANDED_OUT:
             continue
         with socket.socket() as s:
@@ -48,7 +50,18 @@ def free_port() -> int:
                 continue
         _HANDED_OUT.add(port)
         return port
-    raise RuntimeError("no free loopback port between 20000 and the ephemeral range")
+    raise RuntimeError(f"no free loopback port between {low} and {high}")
+
+
+def _block(low: int, high: int) -> Tuple[int, int]:
+    """This process's share of ``low..high``: all of it, or, in pytest-xdist worker ``gwI`` of N
+    (PYTEST_XDIST_WORKER, PYTEST_XDIST_WORKER_COUNT), the I-th of N equal blocks."""
+    worker, count = os.environ.get("PYTEST_XDIST_WORKER", ""), os.environ.get("PYTEST_XDIST_WORKER_COUNT", "")
+    if not (worker.startswith("gw") and worker[2:].isdigit() and count.isdigit() and int(count) > 1):
+        return low, high
+    size = (high - low + 1) // int(count)
+    start = low + int(worker[2:]) % int(count) * size
+    return start, start + size - 1
 
 
 def pg_bindir() -> Path:

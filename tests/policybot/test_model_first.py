@@ -1,6 +1,7 @@
-"""The suite runs the tests that need the trained Rasa model last, so a clone without the model trains it in
-the background while the others run (tests/conftest.py). A test file that starts Rasa outside the listed
-folders would wait for the training at once: this keeps the list complete."""
+"""The suite runs the tests that need the trained Rasa model apart (last in one process, first on one xdist
+worker), so a clone without the model trains it in the background while the others run (tests/conftest.py). A test
+file that starts Rasa outside the listed folders would wait for the training at once: this keeps the list
+complete."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import List
 
 import pytest
 
-from tests.conftest import NEEDS_MODEL, needs_model
+from tests.conftest import MODEL_GROUP, NEEDS_MODEL, group_of, needs_model, order_key
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTS_RASA = re.compile(r"\bprepare\(\)|\bload_agent\(|\bStack\(|\bensure_model\(")
@@ -29,12 +30,29 @@ def _uses_a_listed_conftest(path: str) -> bool:
     return any(path.startswith(prefix) for prefix in NEEDS_MODEL if prefix.endswith("/"))
 
 
-def test_the_order_puts_model_tests_last_and_keeps_the_rest() -> None:
-    ids = ["tests/e2e/test_a.py::t", "tests/search/test_b.py::t", "tests/bot/channels/test_c.py::t",
-           "tests/bot/test_d.py::t", "tests/bot/test_rasa_speedups_model.py::t"]
-    ordered = sorted(ids, key=needs_model)
-    assert ordered == ["tests/search/test_b.py::t", "tests/bot/channels/test_c.py::t", "tests/bot/test_d.py::t",
-                       "tests/e2e/test_a.py::t", "tests/bot/test_rasa_speedups_model.py::t"]
+IDS = ["tests/e2e/test_a.py::t", "tests/search/test_b.py::t", "tests/bot/channels/test_c.py::t",
+       "tests/bot/test_d.py::t", "tests/bot/test_rasa_speedups_model.py::t", "tests/search/test_b.py::u"]
+
+
+def test_one_process_puts_model_tests_last_and_keeps_the_rest() -> None:
+    assert sorted(IDS, key=lambda i: order_key(i, parallel=False)) == [
+        "tests/search/test_b.py::t", "tests/bot/channels/test_c.py::t", "tests/bot/test_d.py::t",
+        "tests/search/test_b.py::u", "tests/e2e/test_a.py::t", "tests/bot/test_rasa_speedups_model.py::t"]
+
+
+def test_xdist_puts_the_model_group_first_and_keeps_each_file_together() -> None:
+    ordered = sorted(IDS, key=lambda i: order_key(i, parallel=True))
+    assert ordered[:2] == ["tests/e2e/test_a.py::t", "tests/bot/test_rasa_speedups_model.py::t"]
+    assert [group_of(i) for i in ordered] == [MODEL_GROUP, MODEL_GROUP, "tests/search/test_b.py",
+                                             "tests/bot/channels/test_c.py", "tests/bot/test_d.py",
+                                             "tests/search/test_b.py"]
+
+
+def test_make_test_runs_the_suite_on_workers_by_group() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    pytest_line = [line for line in makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0].splitlines()
+                   if "-m pytest" in line][0]
+    assert "-n $(TEST_WORKERS)" in pytest_line and "--dist loadgroup" in pytest_line
 
 
 def test_make_test_starts_the_missing_model_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
