@@ -151,9 +151,9 @@ def test_messages_and_events_parse() -> None:
 @pytest.mark.parametrize("body", [
     "", "not xml", "<xml><FromUserName>x</FromUserName>", "<root><MsgType>text</MsgType></root>",
     "<xml><MsgType><![CDATA[text]]></MsgType></xml>",  # no sender
-    text_xml("hi", 1).replace(OPENID, "bad openid with spaces"),
-    text_xml("hi", 1).replace("<MsgId>1</MsgId>", "<MsgId>abc</MsgId>"),
-    text_xml("hi", 1).replace("<MsgType><![CDATA[text]]></MsgType>", "<MsgType>a</MsgType><MsgType>b</MsgType>"),
+    text_xml("hi", 1, created=1700000000).replace(OPENID, "bad openid with spaces"),
+    text_xml("hi", 1, created=1700000000).replace("<MsgId>1</MsgId>", "<MsgId>abc</MsgId>"),
+    text_xml("hi", 1, created=1700000000).replace("<MsgType><![CDATA[text]]></MsgType>", "<MsgType>a</MsgType><MsgType>b</MsgType>"),
     '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><xml><Content>&lol2;</Content></xml>',
 ])
 def test_malformed_messages_are_400(body: str) -> None:
