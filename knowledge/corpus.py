@@ -1,17 +1,29 @@
-"""Load and validate the knowledge corpus: one YAML document per file."""
+"""Load and validate the knowledge corpus: one YAML document per file, its rules in a file of their own.
+
+A document's text is ``corpus/<folder>/<ID>.yaml``; its machine rules (``conditions``, ``conditions_complete``)
+are ``rules/<folder>/<ID>.yaml`` in the folder beside the corpus folder (:func:`rules_dir`). Both are read into
+one :class:`~knowledge.schema.Document`; a document without a rule file has no conditions.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 import yaml
 from pydantic import ValidationError
 
-from knowledge.schema import Document
+from knowledge.schema import Document, Rules
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent / "corpus"
+RULE_KEYS = ("conditions_complete", "conditions")  # what a rule file holds besides its id, and a corpus file not
+
+
+def rules_dir(corpus_dir: Path) -> Path:
+    """Where the rules of the corpus in ``corpus_dir`` live: the folder ``rules`` beside it
+    (knowledge/corpus -> knowledge/rules; a test's tmp/corpus -> tmp/rules)."""
+    return Path(corpus_dir).parent / "rules"
 
 
 @dataclass(frozen=True)
@@ -34,31 +46,83 @@ def corpus_files(root: Path) -> List[Path]:
     return sorted(p for p in Path(root).rglob("*.yaml") if p.is_file())
 
 
-def _parse(path: Path, root: Path) -> Tuple[Document | None, List[CorpusError]]:
-    name = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+def _name(path: Path, root: Path) -> str:
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
+def _rule_name(path: Path, corpus_dir: Path) -> str:
+    """A rule file as errors name it: rules/enterprise/ENT-001.yaml (a corpus file is enterprise/ENT-001.yaml)."""
+    return _name(path, rules_dir(corpus_dir).parent)
+
+
+def _read_mapping(path: Path, name: str, what: str) -> Tuple[Optional[Dict[str, Any]], List[CorpusError]]:
+    """The YAML mapping in ``path``, or the error saying why not (``what``: a document, a rule file)."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         return None, [CorpusError(name, "-", f"not valid YAML: {exc}")]
     if not isinstance(raw, dict):
-        return None, [CorpusError(name, "-", "a document must be a YAML mapping")]
+        return None, [CorpusError(name, "-", f"{what} must be a YAML mapping")]
+    return raw, []
+
+
+def _field_errors(name: str, exc: ValidationError) -> List[CorpusError]:
+    return [CorpusError(name, ".".join(str(p) for p in err["loc"]), err["msg"]) for err in exc.errors()]
+
+
+def _read_rules(path: Path, corpus_dir: Path) -> Tuple[Optional[Dict[str, Any]], List[CorpusError]]:
+    """The rule file's conditions_complete and conditions as written (validated), or its errors."""
+    name = _rule_name(path, corpus_dir)
+    raw, errors = _read_mapping(path, name, "a rule file")
+    if raw is None:
+        return None, errors
     try:
-        doc = Document.parse_obj(raw)
+        rules = Rules.parse_obj(raw)
     except ValidationError as exc:
-        return None, [
-            CorpusError(name, ".".join(str(p) for p in err["loc"]), err["msg"]) for err in exc.errors()
-        ]
+        return None, _field_errors(name, exc)
+    if rules.id != path.stem:
+        return None, [CorpusError(name, "id", f"id {rules.id} does not match the file name")]
+    return {key: raw[key] for key in RULE_KEYS}, []
+
+
+def _parse(path: Path, root: Path) -> Tuple[Document | None, List[CorpusError]]:
+    """The document whose text is ``path`` (under ``root``), with the rules of its rule file if it has one."""
+    name = _name(path, root)
+    raw, errors = _read_mapping(path, name, "a document")
+    if raw is None:
+        return None, errors
+    rules_path = rules_dir(root) / path.relative_to(root)
+    misplaced = [key for key in RULE_KEYS if key in raw]
+    if misplaced:
+        where = _rule_name(rules_path, root)
+        return None, [CorpusError(name, key, f"rules belong in {where}, not in the corpus file") for key in misplaced]
+    rules, errors = _read_rules(rules_path, root) if rules_path.is_file() else ({}, [])
+    if rules is None:
+        return None, errors
+    try:
+        doc = Document.parse_obj({**raw, **rules})
+    except ValidationError as exc:
+        return None, _field_errors(name, exc)
     if path.stem != doc.id:
         return None, [CorpusError(name, "id", f"id {doc.id} does not match the file name")]
     return doc, []
 
 
+def _orphan_rules(root: Path, texts: Set[Path]) -> List[CorpusError]:
+    """A rule file whose document's text is missing: it sits at the path of its document, under rules/."""
+    rules = rules_dir(root)
+    return [CorpusError(_rule_name(path, root), "-", f"no corpus document {root.name}/{path.relative_to(rules)} "
+                                                      "for this rule file")
+            for path in corpus_files(rules) if path.relative_to(rules) not in texts]
+
+
 def check_corpus(root: Path = DEFAULT_CORPUS) -> Tuple[Dict[str, Document], List[CorpusError]]:
-    """Parse every document; return the valid ones by id and every error found."""
+    """Parse every document with its rules; return the valid ones by id and every error found."""
     root = Path(root)
     docs: Dict[str, Document] = {}
     errors: List[CorpusError] = []
-    for path in corpus_files(root):
+    texts = corpus_files(root)
+    for path in texts:
         doc, errs = _parse(path, root)
         errors.extend(errs)
         if doc is None:
@@ -66,6 +130,7 @@ def check_corpus(root: Path = DEFAULT_CORPUS) -> Tuple[Dict[str, Document], List
         if doc.id in docs:
             errors.append(CorpusError(path.name, "id", f"duplicate id {doc.id}"))
         docs[doc.id] = doc
+    errors.extend(_orphan_rules(root, {path.relative_to(root) for path in texts}))
     for doc in docs.values():
         for ref in (*doc.members, *doc.bundles):
             if ref not in docs:

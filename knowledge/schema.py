@@ -22,6 +22,12 @@ LEVELS = ("国家级", "省级", "市级", "区级")
 UNKNOWN = "以主管部门最新通知为准"
 
 
+def _doc_id(v: str) -> str:
+    if not DOC_ID.match(v):
+        raise ValueError("id must look like ENT-001, CIT-001 or BUN-001")
+    return v
+
+
 class Strict(BaseModel):
     class Config:
         extra = "forbid"
@@ -71,6 +77,18 @@ Node = Union[Leaf, AnyOf, AllOf]
 Leaf.update_forward_refs()
 AnyOf.update_forward_refs()
 AllOf.update_forward_refs()
+
+
+class Rules(Strict):
+    """A rule file: the machine rules of the document with the same id (the text is in the corpus file)."""
+
+    id: str
+    conditions_complete: bool = Field(..., description="false when a condition the facts give no threshold for is left out")
+    conditions: List[Node] = Field(..., description="ANDed; alternatives are {any: [...]}, groups inside one {all: [...]}")
+
+    @validator("id")
+    def _id(cls, v: str) -> str:
+        return _doc_id(v)
 
 
 class Article(Strict):
@@ -137,7 +155,7 @@ class Document(Strict):
     policy_file: Optional[PolicyFile] = None
     summary: str
     articles: List[Article] = Field(..., min_items=1)
-    conditions: List[Node] = Field(default_factory=list)
+    conditions: List[Node] = Field(default_factory=list, description="from the rule file (Rules); none without one")
     conditions_complete: bool = True
     benefit: Benefit
     materials: List[str] = Field(default_factory=list)
@@ -157,9 +175,7 @@ class Document(Strict):
 
     @validator("id")
     def _id(cls, v: str) -> str:
-        if not DOC_ID.match(v):
-            raise ValueError("id must look like ENT-001, CIT-001 or BUN-001")
-        return v
+        return _doc_id(v)
 
     @validator("source_date", pre=True)
     def _date_text(cls, v: Any) -> Any:

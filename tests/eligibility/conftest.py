@@ -20,6 +20,7 @@ from eligibility.services.profiles import checked_id
 from eligibility.settings import Settings
 from eligibility.storage import tables as t
 from eligibility.storage.pgtemp import PostgresUnavailable, TempPostgres
+from knowledge.corpus import RULE_KEYS, rules_dir
 from privacy.logging import MaskingFilter
 from privacy.masking import mask_text as mask_ids
 
@@ -94,10 +95,14 @@ def doc(doc_id: str, conditions: List[Any], *, audience: str = "enterprise", mod
 
 
 def write_corpus(root: Path, docs: List[Dict[str, Any]]) -> Path:
+    """Each document's text under root, its conditions in a rule file under rules_dir(root), as the corpus keeps them."""
     for d in docs:
-        folder = root / ("citizen" if d["audience"] == "citizen" else "enterprise")
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{d['id']}.yaml").write_text(yaml.safe_dump(d, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        place = Path("citizen" if d["audience"] == "citizen" else "enterprise") / f"{d['id']}.yaml"
+        text = {k: v for k, v in d.items() if k not in RULE_KEYS}
+        rules = {"id": d["id"], **{k: d[k] for k in RULE_KEYS if k in d}}
+        for path, data in ((root / place, text), (rules_dir(root) / place, rules)):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return root
 
 

@@ -100,7 +100,7 @@ def test_next_question_puts_the_larger_possible_benefit_first(tmp_path: Path) ->
     rd = {"field": "rd_expense_wan", "op": ">=", "value": 100, "text": "上年度研发费用不少于100万元"}
 
     def first_field(big: float) -> dict:
-        corpus = write_corpus(tmp_path / f"c{big:g}", [
+        corpus = write_corpus(tmp_path / f"c{big:g}" / "corpus", [
             doc("ENT-811", [DISTRICT, employees], amount=2), doc("ENT-812", [DISTRICT, employees], amount=2),
             doc("ENT-813", [DISTRICT, employees], amount=2), doc("ENT-814", [DISTRICT, rd], amount=big)])
         policies = build_policy_set(corpus, load_modes(write_modes(tmp_path / f"m{big:g}.yaml", [])))

@@ -6,7 +6,7 @@ import pytest
 from index_builder.builder import build_index
 from index_builder.cli import main as cli_main
 from index_builder.embedder_train import vectors_equal
-from knowledge.corpus import InvalidCorpus
+from knowledge.corpus import InvalidCorpus, rules_dir
 from search import index_files as F
 from tests.knowledge.helpers import CORPUS, copy_corpus, tiny_config
 
@@ -44,6 +44,7 @@ def test_incremental_rebuild_reembeds_only_the_changed_document(tmp_path, built)
     path = corpus / "citizen" / "CIT-102.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("本科每人1.5万元", "本科每人2万元"), encoding="utf-8")
     (corpus / "enterprise" / "ENT-102.yaml").unlink()
+    (rules_dir(corpus) / "enterprise" / "ENT-102.yaml").unlink()  # a document removed takes its rules along
     second = build_index(corpus, tmp_path / "index", cfg, progress=False)
     assert second["embedded_docs"] == ["CIT-102"]
     assert second["reused_docs"] == 3 and second["removed_docs"] == ["ENT-102"]

@@ -1,4 +1,5 @@
-"""Small fixtures shared by the corpus, search, evaluation and index_builder tests: a five-document corpus, a tiny config."""
+"""Small fixtures shared by the corpus, search, evaluation and index_builder tests: a five-document corpus (its
+text in fixtures/corpus, its rules in fixtures/rules), a tiny config."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from pathlib import Path
 from typing import Any, Dict
 
 from index_builder.config import Config, load_config
+from knowledge.corpus import rules_dir
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CORPUS = FIXTURES / "corpus"
+RULES = rules_dir(CORPUS)
 PLAIN = FIXTURES / "plain"
 
 TINY: Dict[str, Any] = {
@@ -26,5 +29,7 @@ def tiny_config(model_dir: Path, **over: Any) -> Config:
 
 
 def copy_corpus(dest: Path) -> Path:
+    """A copy of the fixture corpus at dest, with its rules where the loader looks for them (rules_dir(dest))."""
     shutil.copytree(CORPUS, dest)
+    shutil.copytree(RULES, rules_dir(dest))
     return dest
