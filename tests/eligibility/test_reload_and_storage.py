@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from eligibility.profiles.demo import PERSONAS
 from eligibility.storage import tables as t
+from knowledge.corpus import rules_dir
 from tests.eligibility.conftest import doc, minted, staff_headers, subject_headers, write_corpus, write_modes
 
 HIGH_TECH = PERSONAS[0].id
@@ -64,6 +65,26 @@ def _journey(client: TestClient, corpus: Path) -> None:
     assert instant["status"] == "approved"
     assert instant["licences"]["covered"][0]["licence"] == "营业执照"
     assert instant["licences"]["to_upload"] == ["研发费用专项审计报告"]
+
+
+def test_an_edited_rule_file_alone_takes_effect_on_reload(tmp_path: Path, make_client: Callable[..., TestClient]) -> None:
+    """A policy's rules live in knowledge/rules, apart from its text: editing them is a change of the policy set."""
+    corpus = _corpus(tmp_path)
+    client = make_client(corpus=corpus, modes=_modes(tmp_path), seed_demo=False)
+    fields = {"registered_district": "龙华区", "qualifications": ["国家高新技术企业"]}
+
+    def status() -> str:
+        results = client.post("/match", json={"fields": fields}).json()["results"]
+        return {r["policy_id"]: r["status"] for r in results}["ENT-901"]
+
+    version = client.get("/health").json()["ruleset_version"]
+    assert status() == "eligible"
+    path = rules_dir(corpus) / "enterprise" / "ENT-901.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("龙华区", "龙岗区"), encoding="utf-8")
+    assert status() == "eligible"  # the running set is kept until a reload
+    reloaded = client.post("/admin/reload", headers=staff_headers(client, "admin")).json()
+    assert reloaded["corpus_errors"] == [] and reloaded["ruleset_version"] != version
+    assert status() == "not_eligible"
 
 
 def test_new_policy_file_is_matched_and_applied_for_after_reload_sqlite(

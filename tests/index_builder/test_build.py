@@ -55,6 +55,20 @@ def test_incremental_rebuild_reembeds_only_the_changed_document(tmp_path, built)
             assert np.array_equal(vector, before[chunk_id])
 
 
+def test_a_rule_file_edit_alone_reembeds_its_document(tmp_path, built):
+    """A document's rules are part of it (its 申请条件 passage, the fingerprint): their own file counts as the text does."""
+    root, _ = built
+    corpus = copy_corpus(tmp_path / "corpus")
+    cfg = tiny_config(tmp_path / "unused", embedder={"model": str(root / "embedder")})
+    build_index(corpus, tmp_path / "index", cfg, progress=False)
+    path = rules_dir(corpus) / "citizen" / "CIT-101.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("value: 3, text: 连续缴存满3个月", "value: 6, text: 连续缴存满6个月"), encoding="utf-8")
+    second = build_index(corpus, tmp_path / "index", cfg, progress=False)
+    assert not second["skipped"] and second["embedded_docs"] == ["CIT-101"] and second["reused_docs"] == 4
+    assert any("连续缴存满6个月" in c.text for c in F.read_chunks(tmp_path / "index" / F.CHUNKS) if c.doc_id == "CIT-101")
+
+
 def _default_model_index(tmp_path, **embedder):
     """A corpus copy indexed with the trained default model (not a drop-in), and its config."""
     corpus = copy_corpus(tmp_path / "corpus")
