@@ -43,7 +43,7 @@ lint: setup ## ruff only
 typecheck: setup ## mypy over the packages
 	@$(PY) -m mypy $(PACKAGES)
 
-validate: setup ## check every knowledge document against the schema
+validate: setup ## check every knowledge document and its rules (knowledge/rules) against the schema
 	@$(PY) -m policybot.cli validate-knowledge
 
 index: setup ## build the search index (incremental)

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 class Settings(BaseSettings):
     database_url: str = "sqlite:///var/eligibility.db"
-    corpus_dir: Path = ROOT / "knowledge" / "corpus"
+    corpus_dir: Path = ROOT / "knowledge" / "corpus"  # the text; the conditions are in the folder rules beside it
     modes_path: Path = ROOT / "eligibility" / "config" / "modes.yaml"
     web_dir: Path = ROOT / "web"
     index_dir: Path = ROOT / "var" / "index"  # the knowledge search index (the console's answer suggestions)

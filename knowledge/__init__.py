@@ -1,2 +1,3 @@
-"""The corpus: the policy documents (corpus/), their schema, loading and validation, dates and a document's
-window (freshness). The lowest layer: it imports none of search, index_builder or evaluation."""
+"""The corpus: the policy documents (corpus/: the text; rules/: their conditions), their schema, loading and
+validation, dates and a document's window (freshness). The lowest layer: it imports none of search,
+index_builder or evaluation."""

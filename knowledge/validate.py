@@ -1,4 +1,5 @@
-"""`policybot validate-knowledge [DIR]`: list file, field and reason for every error."""
+"""`policybot validate-knowledge [DIR]`: list file, field and reason for every error in the documents of DIR
+and in their rule files (the folder ``rules`` beside DIR)."""
 
 from __future__ import annotations
 

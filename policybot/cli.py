@@ -248,7 +248,7 @@ def _support_stack(model: str) -> Any:
 COMMANDS: Dict[str, tuple[Callable[[List[str]], int], str]] = {
     "run": (_run, "start the eligibility service, action server and Rasa server; Ctrl-C stops all"),
     "chat": (_chat, "chat with the running assistant in this terminal"),
-    "validate-knowledge": (_validate, "check every knowledge document against the schema"),
+    "validate-knowledge": (_validate, "check every knowledge document and its rules against the schema"),
     "build-index": (_build_index, "build (incrementally) the search index from the corpus"),
     "train": (_train, "train the Rasa model if its data or config changed"),
     "eval": (_eval, "evaluate retrieval, displayed answers or NLU"),

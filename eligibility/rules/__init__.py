@@ -1,1 +1,1 @@
-"""The rule model: typed conditions read from the knowledge YAML, evaluated three-valued."""
+"""The rule model: typed conditions read from the rule files (knowledge/rules), evaluated three-valued."""

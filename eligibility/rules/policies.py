@@ -1,6 +1,7 @@
 """The policy set: every corpus document compiled to rules, with its configured handling and windows.
 
-Reloading builds a new ``PolicySet`` from the YAML files; nothing about a policy lives in code.
+Reloading builds a new ``PolicySet`` from the YAML files (a document's conditions are its rule file in
+``knowledge/rules``, read by ``knowledge.corpus``); nothing about a policy lives in code.
 """
 
 from __future__ import annotations
