@@ -83,8 +83,8 @@ class Rules(Strict):
     """A rule file: the machine rules of the document with the same id (the text is in the corpus file)."""
 
     id: str
-    conditions_complete: bool = Field(..., description="false when a condition the facts give no threshold for is left out")
-    conditions: List[Node] = Field(..., description="ANDed; alternatives are {any: [...]}, groups inside one {all: [...]}")
+    conditions_complete: bool = Field(..., description="false: a condition the facts give no threshold for is left out")
+    conditions: List[Node] = Field(..., description="ANDed; alternatives {any: [...]}, groups inside one {all: [...]}")
 
     @validator("id")
     def _id(cls, v: str) -> str:

@@ -95,7 +95,7 @@ def doc(doc_id: str, conditions: List[Any], *, audience: str = "enterprise", mod
 
 
 def write_corpus(root: Path, docs: List[Dict[str, Any]]) -> Path:
-    """Each document's text under root, its conditions in a rule file under rules_dir(root), as the corpus keeps them."""
+    """Each document's text under root and its conditions in a rule file under rules_dir(root), as in knowledge/."""
     for d in docs:
         place = Path("citizen" if d["audience"] == "citizen" else "enterprise") / f"{d['id']}.yaml"
         text = {k: v for k, v in d.items() if k not in RULE_KEYS}

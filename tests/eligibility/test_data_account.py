@@ -61,4 +61,5 @@ def test_known_profiles_keep_their_ids_and_journeys(tmp_path) -> None:  # type: 
 def test_every_condition_of_the_real_corpus_compiles(tmp_path) -> None:  # type: ignore[no-untyped-def]
     ctx = Context(Settings(database_url="sqlite://", today=TODAY, secrets_dir=tmp_path))
     problems = [w for w in ctx.policies.warnings if not w.startswith("modes:") and "the configuration says" not in w]
-    assert not problems, "conditions that can never be decided (fix the YAML or rules/fields.yaml):\n" + "\n".join(problems)
+    assert not problems, ("conditions that can never be decided (fix the rule file in knowledge/rules or "
+                          "eligibility/rules/fields.yaml):\n" + "\n".join(problems))

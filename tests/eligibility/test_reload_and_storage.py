@@ -67,7 +67,8 @@ def _journey(client: TestClient, corpus: Path) -> None:
     assert instant["licences"]["to_upload"] == ["研发费用专项审计报告"]
 
 
-def test_an_edited_rule_file_alone_takes_effect_on_reload(tmp_path: Path, make_client: Callable[..., TestClient]) -> None:
+def test_an_edited_rule_file_alone_takes_effect_on_reload(tmp_path: Path,
+                                                          make_client: Callable[..., TestClient]) -> None:
     """A policy's rules live in knowledge/rules, apart from its text: editing them is a change of the policy set."""
     corpus = _corpus(tmp_path)
     client = make_client(corpus=corpus, modes=_modes(tmp_path), seed_demo=False)

@@ -56,7 +56,7 @@ def test_incremental_rebuild_reembeds_only_the_changed_document(tmp_path, built)
 
 
 def test_a_rule_file_edit_alone_reembeds_its_document(tmp_path, built):
-    """A document's rules are part of it (its 申请条件 passage, the fingerprint): their own file counts as the text does."""
+    """A document's rules are part of it (its 申请条件 passage, its fingerprint): their file counts as its text does."""
     root, _ = built
     corpus = copy_corpus(tmp_path / "corpus")
     cfg = tiny_config(tmp_path / "unused", embedder={"model": str(root / "embedder")})

@@ -62,9 +62,9 @@ def test_conditions_left_in_a_corpus_file_are_refused(corpus: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8") + rules.split("\n", 1)[1], encoding="utf-8")
     docs, errors = check_corpus(corpus)
     assert "ENT-102" not in docs
-    assert [str(e) for e in errors] == [
-        "enterprise/ENT-102.yaml: conditions_complete: rules belong in rules/enterprise/ENT-102.yaml, not in the corpus file",
-        "enterprise/ENT-102.yaml: conditions: rules belong in rules/enterprise/ENT-102.yaml, not in the corpus file"]
+    reason = "rules belong in rules/enterprise/ENT-102.yaml, not in the corpus file"
+    assert [str(e) for e in errors] == [f"enterprise/ENT-102.yaml: conditions_complete: {reason}",
+                                        f"enterprise/ENT-102.yaml: conditions: {reason}"]
 
 
 def test_an_empty_conditions_list_in_a_corpus_file_is_refused_too(corpus: Path) -> None:
