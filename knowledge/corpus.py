@@ -2,7 +2,8 @@
 
 A document's text is ``corpus/<folder>/<ID>.yaml``; its machine rules (``conditions``, ``conditions_complete``)
 are ``rules/<folder>/<ID>.yaml`` in the folder beside the corpus folder (:func:`rules_dir`). Both are read into
-one :class:`~knowledge.schema.Document`; a document without a rule file has no conditions.
+one :class:`~knowledge.schema.Document`; a document without a rule file has no conditions (a corpus without
+a rules folder is an error).
 """
 
 from __future__ import annotations
@@ -108,9 +109,13 @@ def _parse(path: Path, root: Path) -> Tuple[Document | None, List[CorpusError]]:
     return doc, []
 
 
-def _orphan_rules(root: Path, texts: Set[Path]) -> List[CorpusError]:
-    """A rule file whose document's text is missing: it sits at the path of its document, under rules/."""
+def _rules_folder_errors(root: Path, texts: Set[Path]) -> List[CorpusError]:
+    """A missing rules folder (every document would lose its conditions), and each rule file whose document's
+    text is missing: a rule file sits at the path of its document, under rules/ instead of corpus/."""
     rules = rules_dir(root)
+    if texts and not rules.is_dir():
+        return [CorpusError(_rule_name(rules, root), "-", "no rules folder beside the corpus folder: "
+                                                          "no document would have its conditions")]
     return [CorpusError(_rule_name(path, root), "-", f"no corpus document {root.name}/{path.relative_to(rules)} "
                                                       "for this rule file")
             for path in corpus_files(rules) if path.relative_to(rules) not in texts]
@@ -130,7 +135,7 @@ def check_corpus(root: Path = DEFAULT_CORPUS) -> Tuple[Dict[str, Document], List
         if doc.id in docs:
             errors.append(CorpusError(path.name, "id", f"duplicate id {doc.id}"))
         docs[doc.id] = doc
-    errors.extend(_orphan_rules(root, {path.relative_to(root) for path in texts}))
+    errors.extend(_rules_folder_errors(root, {path.relative_to(root) for path in texts}))
     for doc in docs.values():
         for ref in (*doc.members, *doc.bundles):
             if ref not in docs:

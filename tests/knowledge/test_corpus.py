@@ -3,6 +3,7 @@ every misplaced, orphaned or malformed rule file reported per file, like any cor
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import List
 
@@ -86,6 +87,13 @@ def test_a_rule_file_in_another_folder_than_its_document_is_reported(corpus: Pat
     assert [(e.file, e.field) for e in errors] == [("rules/citizen/ENT-101.yaml", "-")]
     assert "corpus/citizen/ENT-101.yaml" in errors[0].reason
     assert docs["ENT-101"].conditions == []  # its text alone, as without a rule file
+
+
+def test_a_corpus_copied_without_its_rules_folder_is_reported(tmp_path: Path) -> None:
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    docs, errors = check_corpus(tmp_path / "corpus")
+    assert [str(e) for e in errors] == [
+        "rules: -: no rules folder beside the corpus folder: no document would have its conditions"]
 
 
 def test_a_rule_file_whose_id_differs_from_its_name_is_refused(corpus: Path) -> None:
