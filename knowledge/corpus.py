@@ -97,16 +97,16 @@ def _parse(path: Path, root: Path) -> Tuple[Document | None, List[CorpusError]]:
     if misplaced:
         where = _rule_name(rules_path, root)
         return None, [CorpusError(name, key, f"rules belong in {where}, not in the corpus file") for key in misplaced]
-    rules, errors = _read_rules(rules_path, root) if rules_path.is_file() else ({}, [])
-    if rules is None:
-        return None, errors
+    rules, rule_errors = _read_rules(rules_path, root) if rules_path.is_file() else ({}, [])
+    doc: Optional[Document] = None
     try:
-        doc = Document.parse_obj({**raw, **rules})
+        doc = Document.parse_obj({**raw, **(rules or {})})  # the text is checked even when its rules are not valid
+        mismatch = path.stem != doc.id
+        text_errors = [CorpusError(name, "id", f"id {doc.id} does not match the file name")] if mismatch else []
     except ValidationError as exc:
-        return None, _field_errors(name, exc)
-    if path.stem != doc.id:
-        return None, [CorpusError(name, "id", f"id {doc.id} does not match the file name")]
-    return doc, []
+        text_errors = _field_errors(name, exc)
+    errors = text_errors + rule_errors
+    return (None if errors else doc), errors
 
 
 def _rules_folder_errors(root: Path, texts: Set[Path]) -> List[CorpusError]:

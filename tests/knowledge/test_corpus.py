@@ -132,6 +132,18 @@ def test_a_rule_file_is_validated_field_by_field(corpus: Path, old: str, new: st
     assert [(e.file, e.field) for e in errors][:1] == [("rules/enterprise/ENT-101.yaml", field)]
 
 
+def test_errors_in_a_document_s_text_and_in_its_rules_are_both_reported(corpus: Path) -> None:
+    text = corpus / "enterprise" / "ENT-101.yaml"
+    text.write_text(text.read_text(encoding="utf-8").replace("audience: enterprise", "audience: everyone"),
+                    encoding="utf-8")
+    _rules(corpus).write_text(ENT_101_RULES.read_text(encoding="utf-8").replace("id: ENT-101", "id: ENT-102"),
+                              encoding="utf-8")
+    docs, errors = check_corpus(corpus)
+    assert "ENT-101" not in docs
+    assert [(e.file, e.field) for e in errors] == [("enterprise/ENT-101.yaml", "audience"),
+                                                   ("rules/enterprise/ENT-101.yaml", "id")]
+
+
 def test_validate_knowledge_lists_rule_file_errors(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _rules(corpus).write_text(ENT_101_RULES.read_text(encoding="utf-8").replace("op: in", "op: inside"),
                               encoding="utf-8")
