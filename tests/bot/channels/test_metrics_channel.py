@@ -95,7 +95,7 @@ def test_rest_turns_are_timed_and_counted(rasa: Tuple[str, FakeBot]) -> None:
     assert moved(MESSAGES, channel="rest", direction="in") == 2
     assert moved(MESSAGES, channel="rest", direction="out") == 3
     spent = moved("policybot_turn_duration_seconds_sum", channel="rest", status="ok")
-    assert 0.1 <= spent < 2.0  # both turns waited for the bot
+    assert 0.095 <= spent < 2.0  # both turns waited for the bot's 50 ms (an event loop may wake a little early)
     assert moved("policybot_turn_duration_seconds_bucket", channel="rest", status="ok", le="0.025") == 0
 
 
