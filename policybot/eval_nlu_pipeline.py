@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
@@ -44,12 +44,21 @@ def write_nlu(rows: List[Tuple[str, str]], path: Path) -> None:
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10000), encoding="utf-8")
 
 
-def nlu_config(path: Path) -> None:
+def nlu_config_dict() -> Dict[str, Any]:
     """config.yml's pipeline as it is; ResponseSelector has no retrieval intent to learn here, so it goes."""
-    config = yaml.safe_load(paths.CONFIG.read_text(encoding="utf-8"))
+    config: Dict[str, Any] = yaml.safe_load(paths.CONFIG.read_text(encoding="utf-8"))
     config["pipeline"] = [c for c in config["pipeline"] if c["name"] != "ResponseSelector"]
     config.pop("policies", None)
+    return config
+
+
+def write_config(config: Dict[str, Any], path: Path) -> None:
     path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def nlu_config(path: Path) -> None:
+    """``nlu_config_dict()`` written to ``path``."""
+    write_config(nlu_config_dict(), path)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
