@@ -70,7 +70,7 @@ eval-nlu: setup ## intent/entity figures of the trained model: held-out split, b
 eval-nlu-pipeline: setup ## train config.yml on SMP2017-ECDT train and score on develop
 	@$(PY) -m policybot.cli eval nlu-pipeline --train ../shared/data/smp2017_ecdt/train.tsv --test ../shared/data/smp2017_ecdt/develop.tsv --json
 
-eval-nlu-cv: setup ## SMP2017: DIET epochs (25 or 50) and the intent blend's settings and features by 3-fold CV on train, then one score on develop (~40 minutes)
+eval-nlu-cv: setup ## SMP2017: DIET epochs (25 or 50) and the intent blend's settings and features by 3-fold CV on train, then one score on develop (~30 minutes)
 	@$(PY) -m policybot.cli eval nlu-cv --train ../shared/data/smp2017_ecdt/train.tsv --test ../shared/data/smp2017_ecdt/develop.tsv --json
 
 BENCHES := bench/bench_turn.py bench/bench_wechat.py bench/bench_console.py bench/bench_hostile.py bench/bench_retrieval.py bench/bench_index_build.py bench/bench_index_query.py bench/bench_eligibility.py
