@@ -143,7 +143,15 @@ def test_the_command_chooses_the_variant_whose_diet_is_right(monkeypatch: Any, t
     monkeypatch.setattr(eval_nlu_cv, "current_setting", lambda: Setting(0.0, 1.0, 20.0))
     monkeypatch.setattr(eval_nlu_cv, "_train", train)
     monkeypatch.setattr(eval_nlu_cv, "diet_rankings", rankings)
-    monkeypatch.setattr(eval_nlu_cv, "evaluate", lambda model, rows: {"accuracy": 1.0, "macro_f1": 1.0, "model": model})
+    from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
+
+    served = FallbackClassifier.process
+
+    def evaluate(model: Path, rows: Any) -> Dict[str, Any]:  # the served pipeline asks back on one query in ten
+        on = FallbackClassifier.process is served
+        return {"accuracy": 0.9 if on else 1.0, "macro_f1": 0.9 if on else 1.0, "fallbacks": 1 if on else 0}
+
+    monkeypatch.setattr(eval_nlu_cv, "evaluate", evaluate)
     monkeypatch.setattr("policybot.train.prepare_generated", lambda: None)
     data = tmp_path / "train.tsv"
     data.write_text("".join(f"{t}\t{label}\n" for t, label in ROWS), encoding="utf-8")
@@ -155,3 +163,6 @@ def test_the_command_chooses_the_variant_whose_diet_is_right(monkeypatch: Any, t
     assert summary["chosen_variant"]["name"] == "right" and summary["chosen"]["weight"] == 0.0
     assert summary["cv_by_variant"]["right"]["diet_alone"] == 1.0
     assert summary["cv_by_variant"]["wrong"]["diet_alone"] < 0.2
+    # scored as served (a clarifying question is an error) and with the fallback off, which is then restored
+    assert (summary["test_accuracy"], summary["test_fallbacks"], summary["test_accuracy_fallback_off"]) == (0.9, 1, 1.0)
+    assert FallbackClassifier.process is served
