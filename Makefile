@@ -82,7 +82,7 @@ bench-full: setup ## the eligibility benchmark at full size (1,000,000 enterpris
 	@$(PY) bench/bench_eligibility.py --full
 
 bench-train: setup ## training from nothing (empty caches), the settings before issue 14.6 as the baseline in the same run (~20 minutes)
-	@$(PY) bench/bench_train.py --baseline-settings DIETClassifier.epochs=60,LinearIntentClassifier.solver=lbfgs
+	@$(PY) bench/bench_train.py --baseline-settings "DIETClassifier.epochs=60,DIETClassifier.batch_size=[64, 256],LinearIntentClassifier.solver=lbfgs,TEDPolicy.epochs=40,ResponseSelector.epochs=40"
 
 load: setup system ## load test over REST, default mode and production profile side by side (ARGS="--users 50 --minutes 5", "--saturation --users 16", "--quick")
 	@$(PY) bench/load/run.py $(ARGS)

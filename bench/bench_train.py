@@ -1,14 +1,14 @@
 """Training the Rasa model from nothing, as a fresh clone does (issue 14, point 6: target <= 8 minutes).
 
 Runs what `make train` runs on a cache miss: the generated inputs (`prepare_generated`), then `rasa train`
-with config.yml into a temporary folder (the model cache is neither read nor written), and reads each
+with config.yml into a temporary folder (the model cache is neither read nor written; `--install` keeps config.yml's model as `make train` would), and reads each
 component's start and finish from Rasa's log. With `--baseline-config FILE` it first trains that config the
 same way, in the same run, and reports the ratio; `--baseline-settings` does the same with config.yml changed
-by COMPONENT.KEY=VALUE pairs (the settings before issue 14.6: DIETClassifier.epochs=60,LinearIntentClassifier.solver=lbfgs).
+by COMPONENT.KEY=VALUE pairs (`make bench-train` gives the settings before issue 14.6).
 Rasa's own training cache is pointed at an empty folder, so every component trains. Prints the figures and a
 final JSON line.
 
-    PYTHONPATH=. .venv/bin/python bench/bench_train.py [--baseline-settings DIETClassifier.epochs=60,LinearIntentClassifier.solver=lbfgs]
+    PYTHONPATH=. .venv/bin/python bench/bench_train.py [--install] [--baseline-settings DIETClassifier.epochs=60,LinearIntentClassifier.solver=lbfgs]
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -59,7 +60,8 @@ def changed_config(settings: str, folder: Path) -> Path:
     import yaml
 
     config = yaml.safe_load(paths.CONFIG.read_text(encoding="utf-8"))
-    for pair in filter(None, (p.strip() for p in settings.split(","))):
+    # a comma starts the next pair only before COMPONENT.KEY= (a value may be a list: DIETClassifier.batch_size=[64, 256])
+    for pair in filter(None, (p.strip() for p in re.split(r",(?=\s*\w+\.\w+=)", settings))):
         target, _, value = pair.partition("=")
         component, _, key = target.rpartition(".")
         matches = [c for c in config["pipeline"] + config["policies"] if c["name"].split(".")[-1] == component]
@@ -72,7 +74,9 @@ def changed_config(settings: str, folder: Path) -> Path:
     return out
 
 
-def train(config: Path) -> Dict[str, Any]:
+def train(config: Path, install: bool = False) -> Dict[str, Any]:
+    """``install``: the model becomes the one `make train` would have trained (config.yml only): it is copied to
+    var/models/rasa and the machine's cache under its fingerprint's name, so the timed training is not repeated."""
     start = time.perf_counter()
     cpu_start = resource.getrusage(resource.RUSAGE_CHILDREN)
     prepare_generated()
@@ -85,6 +89,14 @@ def train(config: Path) -> Dict[str, Any]:
         if run.returncode != 0:
             raise SystemExit(f"rasa train failed:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
         size = (Path(out) / "bench.tar.gz").stat().st_size
+        if install:
+            from policybot.train import _model_places
+
+            _, local, cached = _model_places()
+            for place in (local, cached):
+                place.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(Path(out) / "bench.tar.gz", place)
+            print(f"installed {local.name}")
     wall = time.perf_counter() - start
     cpu_end = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"config": str(config), "seconds": round(wall, 1), "prepare_seconds": round(prepared, 1),
@@ -97,6 +109,7 @@ def main(argv: Optional[list] = None) -> int:
     parser.add_argument("--config", type=Path, default=paths.CONFIG)
     parser.add_argument("--baseline-config", type=Path, default=None)
     parser.add_argument("--baseline-settings", default="", help="COMPONENT.KEY=VALUE,... applied to config.yml")
+    parser.add_argument("--install", action="store_true", help="keep config.yml's model as `make train` would")
     args = parser.parse_args(argv)
     load_before = os.getloadavg()[0]
     runs = {}
@@ -105,7 +118,7 @@ def main(argv: Optional[list] = None) -> int:
         if baseline:
             runs["baseline"] = train(baseline)
             runs["baseline"]["settings"] = args.baseline_settings or str(args.baseline_config)
-        runs["shipped"] = train(args.config)
+        runs["shipped"] = train(args.config, install=args.install and args.config == paths.CONFIG)
     for name, run in runs.items():
         slowest = sorted(run["components"].items(), key=lambda kv: -kv[1])[:6]
         print(f"{name}: {run['seconds']:.0f} s ({run['cpu_seconds']:.0f} s CPU); "
