@@ -45,8 +45,8 @@ def plausible(text: str, entity: Entity) -> bool:
         return bool(NUMERAL.search(span))
     if kind == "district":
         return len(span) >= 2
-    if kind == "company":
-        return not patterns.PLACE_ONLY.fullmatch(span.strip())
+    if kind == "company":  # 龙华区, 深圳市; 福城 of 福城街道
+        return not patterns.PLACE_ONLY.fullmatch(span.strip()) and not patterns.PLACE_AFTER.match(text, entity["end"])
     return True
 
 
@@ -108,7 +108,8 @@ QUANTITY_END = re.compile(r"[\d零〇一二两俩三四五六七八九十百千�
 
 
 def join_fragments(text: str, entities: List[Entity], gaps: Optional[Dict[str, int]] = None) -> List[Entity]:
-    """Join pieces of one name the model split (深圳市华创智能 + 有限公司 -> one company; 2023年 + 6月)."""
+    """Join pieces of one name the model split (深圳市华创智能 + 有限公司 -> one company; 2023年 + 6月). A name that
+    ends in 有限公司 is whole: a company piece right after it is the sentence going on (…有限公司 | 想申报技术改造), dropped."""
     gaps = JOINABLE if gaps is None else gaps
     out: List[Entity] = []
     for entity in sorted(entities, key=lambda e: e["start"]):
@@ -116,6 +117,8 @@ def join_fragments(text: str, entities: List[Entity], gaps: Optional[Dict[str, i
         if last is not None and entity["entity"] in gaps and last["entity"] == entity["entity"] and \
                 0 <= entity["start"] - last["end"] <= gaps[entity["entity"]] and \
                 not re.search(r"[\s，,。；;、]", text[last["end"]:entity["start"]]):
+            if entity["entity"] == "company" and patterns.COMPANY_SUFFIX.search(text[last["start"]:last["end"]]):
+                continue
             last["end"] = entity["end"]
             last["value"] = text[last["start"]:last["end"]]
             continue

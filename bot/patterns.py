@@ -24,8 +24,13 @@ _DISTRICT_NAMES = "|".join(sorted({d.removesuffix("特别合作区").removesuffi
 PLACE_ONLY = re.compile(rf"(?:中国|中华人民共和国|广东省?|深圳市?|本市|(?:{_DISTRICT_NAMES}|前海)(?:特别合作区|新区|区)?"
                         rf"|[\u4e00-\u9fff]{{2,4}}(?:街道|社区))+")
 
-# A registered name that starts with the city: 深圳市龙岗区鑫源电子科技有限公司 (non-greedy: the first suffix)
-COMPANY = re.compile(r"深圳(?:市)?[\u4e00-\u9fffA-Za-z0-9（）()]{2,30}?(?:股份有限公司|有限责任公司|有限公司|集团)")
+# What ends a registered name: nothing after it belongs to the name
+COMPANY_SUFFIX = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|集团)$")
+# A registered name that starts with the city: 深圳市龙岗区鑫源电子科技有限公司 (non-greedy: the first suffix; the
+# name never passes another 深圳市, so in 深圳市有什么政策适合深圳市致远软件有限公司 the name starts at the second)
+COMPANY = re.compile(r"深圳(?:市)?(?:(?!深圳市)[\u4e00-\u9fffA-Za-z0-9（）()]){2,30}?(?:股份有限公司|有限责任公司|有限公司|集团)")
+# a street or community: 福城 in 福城街道 is a place, whatever the model tagged
+PLACE_AFTER = re.compile(r"(?:街道|社区|片区)")
 
 _CN_NUM = "零〇一二两三四五六七八九十"
 _MONTH = rf"(?:1[0-2]|0?[1-9]|[{_CN_NUM}]{{1,3}})月(?:份)?(?:(?:[12]\d|3[01]|0?[1-9])[日号])?(?:底|初|中旬|上旬|下旬)?"

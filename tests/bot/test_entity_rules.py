@@ -161,3 +161,17 @@ def test_whole_spans_for_qualifications_and_quantities() -> None:
 def test_dates_are_found_without_the_model_but_durations_are_not_dates() -> None:
     text = "去年10月交的材料 做了6个月 缴费满了18年"
     assert [s for _, s, _ in spans(text, entity_rules.repair(text, [], "complain", NAMES))] == ["去年10月"]
+
+
+def test_a_street_is_no_company_and_a_whole_name_takes_nothing_after_it() -> None:
+    text = "福城街道有公租房房源吗"
+    assert spans(text, entity_rules.repair(text, [diet(text, "company", "福城")], "ask_policy", NAMES)) == []
+    text = "深圳市金石智能装备有限公司想申报技术改造补贴"
+    model = [diet(text, "company", "深圳市金石智能装备有限公司"), diet(text, "company", "申报技术改造")]
+    assert spans(text, entity_rules.repair(text, model, "ask_policy", NAMES)) == [
+        ("company", "深圳市金石智能装备有限公司", "深圳市金石智能装备有限公司")]
+    # the registered name starts at the second 深圳市, not at the place the question begins with
+    text = "深圳市有什么政策适合深圳市致远软件有限公司"
+    model = [diet(text, "company", "深圳市有什么政策适合深圳市致远软件有限公司")]
+    assert spans(text, entity_rules.repair(text, model, "find_policies", NAMES)) == [
+        ("company", "深圳市致远软件有限公司", "深圳市致远软件有限公司")]

@@ -42,7 +42,7 @@ def test_the_service_takes_exactly_the_levels() -> None:
 
 
 def test_the_nlu_copy_is_the_same_list() -> None:
-    """bot/ratings.py keeps its own list: it is part of the Rasa model's fingerprint."""
+    """bot/ratings.py keeps its own list for the NLU (bot/ does not import the eligibility service): the same levels."""
     from bot import ratings as nlu_ratings
 
     assert tuple(nlu_ratings.LEVELS) == ratings.LEVELS
