@@ -1,14 +1,15 @@
 """Training the Rasa model from nothing, as a fresh clone does (issue 14, point 6: target <= 8 minutes).
 
-Runs what `make train` runs on a cache miss: the generated inputs (`prepare_generated`), then `rasa train`
-with config.yml into a temporary folder (the model cache is neither read nor written; `--install` keeps config.yml's model as `make train` would), and reads each
-component's start and finish from Rasa's log. With `--baseline-config FILE` it first trains that config the
-same way, in the same run, and reports the ratio; `--baseline-settings` does the same with config.yml changed
-by COMPONENT.KEY=VALUE pairs (`make bench-train` gives the settings before issue 14.6).
-Rasa's own training cache is pointed at an empty folder, so every component trains. Prints the figures and a
-final JSON line.
+Runs what `make train` runs on a cache miss: the generated inputs (`prepare_generated`), then the `rasa train`
+of `policybot.train` with config.yml into a temporary folder (the model cache is neither read nor written;
+`--install` keeps config.yml's model as `make train` would), and reads each component's start and finish from
+Rasa's log. With `--baseline-config FILE` it first trains that config the same way, in the same run, and reports
+the ratio; `--baseline-settings` does the same with config.yml changed by COMPONENT.KEY=VALUE pairs
+(`make bench-train` gives the settings before issue 14.6). The baseline runs Rasa's data check before training,
+as `make train` did then. Rasa's own training cache is pointed at an empty folder, so every component trains.
+Prints the figures and a final JSON line.
 
-    PYTHONPATH=. .venv/bin/python bench/bench_train.py [--install] [--baseline-settings DIETClassifier.epochs=60,LinearIntentClassifier.solver=lbfgs]
+    PYTHONPATH=. .venv/bin/python bench/bench_train.py [--install] [--baseline-settings DIETClassifier.epochs=60,...]
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import Any, Dict, Optional
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from policybot import paths  # noqa: E402
-from policybot.train import prepare_generated  # noqa: E402
+from policybot.train import prepare_generated, rasa_train_command  # noqa: E402
 
 STEP = re.compile(r"^(\S+ \S+) INFO\s+rasa\.engine\.training\.hooks\s+- (Starting to train|Finished training) component '(\w+)'")
 
@@ -74,17 +75,17 @@ def changed_config(settings: str, folder: Path) -> Path:
     return out
 
 
-def train(config: Path, install: bool = False) -> Dict[str, Any]:
-    """``install``: the model becomes the one `make train` would have trained (config.yml only): it is copied to
+def train(config: Path, install: bool = False, validate: bool = False) -> Dict[str, Any]:
+    """`rasa train` as `make train` runs it (``validate``: with Rasa's check of the data first, as before issue
+    14.6). ``install``: the model becomes the one `make train` would have trained (config.yml only): it is copied to
     var/models/rasa and the machine's cache under its fingerprint's name, so the timed training is not repeated."""
     start = time.perf_counter()
     cpu_start = resource.getrusage(resource.RUSAGE_CHILDREN)
     prepare_generated()
     prepared = time.perf_counter() - start
     with tempfile.TemporaryDirectory() as out, tempfile.TemporaryDirectory() as cache:
-        run = subprocess.run([sys.executable, "-m", "rasa", "train", "--config", str(config), "--domain", str(paths.DOMAIN),
-                              "--data", str(paths.NLU_DATA), str(paths.GENERATED_NLU), "--out", out,
-                              "--fixed-model-name", "bench"], cwd=paths.ROOT, capture_output=True, text=True,
+        run = subprocess.run(rasa_train_command(config, Path(out), "bench", validate=validate), cwd=paths.ROOT,
+                             capture_output=True, text=True,
                              env={**os.environ, "PYTHONPATH": str(paths.ROOT), "RASA_CACHE_DIRECTORY": cache})
         if run.returncode != 0:
             raise SystemExit(f"rasa train failed:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
@@ -110,13 +111,15 @@ def main(argv: Optional[list] = None) -> int:
     parser.add_argument("--baseline-config", type=Path, default=None)
     parser.add_argument("--baseline-settings", default="", help="COMPONENT.KEY=VALUE,... applied to config.yml")
     parser.add_argument("--install", action="store_true", help="keep config.yml's model as `make train` would")
+    parser.add_argument("--baseline-skips-validation", action="store_true",
+                        help="the baseline skips Rasa's data check too (by default it runs it, as before issue 14.6)")
     args = parser.parse_args(argv)
     load_before = os.getloadavg()[0]
     runs = {}
     with tempfile.TemporaryDirectory() as tmp:
         baseline = args.baseline_config or (changed_config(args.baseline_settings, Path(tmp)) if args.baseline_settings else None)
         if baseline:
-            runs["baseline"] = train(baseline)
+            runs["baseline"] = train(baseline, validate=not args.baseline_skips_validation)
             runs["baseline"]["settings"] = args.baseline_settings or str(args.baseline_config)
         runs["shipped"] = train(args.config, install=args.install and args.config == paths.CONFIG)
     for name, run in runs.items():
