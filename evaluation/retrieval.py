@@ -6,7 +6,9 @@ built under var/eval/ or reused when C and the settings are unchanged. Figures: 
 nDCG@10 at document level, the same at passage level for queries with an answer (the relevant passage is
 the chunk of the relevant document holding the answer span), "answer" R@k (a top-k passage of any
 document contains the answer text, as DPR counts), and latency p50/p95 of one search (one thread). A plain character-bigram BM25 over the same passages runs as the same-run
-baseline. The last line printed is one JSON object with every figure.
+baseline. bm25, dense and hybrid search the question as the assistant does, with the everyday words of
+search/lexicon.yml expanded (`--no-lexicon` searches the question as typed); the baseline never expands.
+The last line printed is one JSON object with every figure.
 """
 
 from __future__ import annotations
@@ -74,13 +76,14 @@ def table(results: Dict[str, Dict[str, Any]]) -> str:
 
 def evaluate(corpus: Path, queries_path: Path, index_dir: Optional[Path] = None, config: Optional[Path] = None,
              modes: Sequence[str] = MODES, log: Callable[[str], None] = print,
-             traditional: bool = False) -> Dict[str, Any]:
+             traditional: bool = False, lexicon: bool = True) -> Dict[str, Any]:
     from evaluation.baseline import BigramBaseline
     from index_builder.builder import build_index
     from index_builder.config import load_config
     from index_builder.sources import load_sources
     from search.hybrid import HybridRetriever
     from search.index import load_index
+    from search.lexicon import expand
 
     queries = load_queries(queries_path)
     if traditional:
@@ -100,16 +103,19 @@ def evaluate(corpus: Path, queries_path: Path, index_dir: Optional[Path] = None,
     retriever = HybridRetriever(index)
     row_of = {cid: i for i, cid in enumerate(chunk_ids)}
     searches: Dict[str, Callable[[str], List[int]]] = {}
+    asked: Callable[[str], str] = expand if lexicon else (lambda q: q)
     for mode in modes:
         if mode == "baseline":
             searches[mode] = BigramBaseline(index.chunks).rows_for(DEPTH)
         else:
-            searches[mode] = (lambda m: lambda q: [row_of[h.chunk_id] for h in retriever.search_ex(q, DEPTH, mode=m)])(mode)
+            searches[mode] = (lambda m: lambda q: [row_of[h.chunk_id]
+                                                   for h in retriever.search_ex(asked(q), DEPTH, mode=m)])(mode)
     for search in searches.values():  # warm up (jieba, caches) outside the timed runs
         search(queries[0].query)
     texts_of = [c.text for c in index.chunks]
     results = {m: run_mode(searches[m], queries, chunk_doc, chunk_ids, passages, texts_of) for m in modes}
-    return {"corpus": str(corpus), "queries": str(queries_path), "traditional": traditional, "n_docs": len(index.docs),
+    return {"corpus": str(corpus), "queries": str(queries_path), "traditional": traditional, "lexicon": lexicon,
+            "n_docs": len(index.docs),
             "n_chunks": len(index.chunks), "n_queries": len(queries), "n_with_answer": len(passages),
             "build": {"skipped": report.get("skipped"), "total_seconds": report.get("total_seconds"),
                       "chunks": report.get("chunks")},
@@ -125,13 +131,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--traditional", action="store_true",
                         help="ask every query in traditional characters (OpenCC s2t) instead")
+    parser.add_argument("--no-lexicon", action="store_true",
+                        help="search each question as typed, without the everyday-word expansion the assistant applies")
     parser.add_argument("--json", action="store_true", help="end with one JSON line of every figure")
     args = parser.parse_args(argv)
     from knowledge.corpus import InvalidCorpus
 
     try:
         out = evaluate(args.corpus, args.queries, args.index_dir, args.config, [m for m in args.modes.split(",") if m],
-                       log=lambda s: print(s, file=sys.stderr), traditional=args.traditional)
+                       log=lambda s: print(s, file=sys.stderr), traditional=args.traditional,
+                       lexicon=not args.no_lexicon)
     except (InvalidCorpus, ValueError, FileNotFoundError) as exc:
         print(f"eval retrieval: {exc}", file=sys.stderr)
         return 1

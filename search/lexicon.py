@@ -8,24 +8,28 @@ from typing import Dict
 
 import yaml
 
+from search.textproc import normalise
+
 LEXICON = Path(__file__).with_name("lexicon.yml")
 
 
 @lru_cache(maxsize=4)
 def load(path: Path = LEXICON) -> Dict[str, str]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    return {str(k): str(v) for k, v in (data or {}).items()}
+    return {normalise(str(k)): str(v) for k, v in (data or {}).items()}
 
 
 def expand(query: str, lexicon: Dict[str, str] | None = None) -> str:
-    """The query with the official terms of the everyday words it contains appended (longest first)."""
+    """The query with the official terms of the everyday words it contains appended (longest first). Words are
+    found in the normalised question (simplified characters, half-width, lower case), so 公積金 finds 公积金."""
     lexicon = load() if lexicon is None else lexicon
     added = []
-    rest = query
+    seen = normalise(query)
+    rest = seen
     for word in sorted(lexicon, key=len, reverse=True):
         if word in rest:
             rest = rest.replace(word, " ")
             for term in lexicon[word].split():
-                if term not in query and term not in added:
+                if term not in seen and term not in added:
                     added.append(term)
     return f"{query} {' '.join(added)}" if added else query

@@ -40,3 +40,17 @@ def test_eval_reports_bad_input(tmp_path, capsys):
     bad.write_text('{"qid": "1"}\n', encoding="utf-8")
     assert main(["--corpus", str(PLAIN / "corpus.jsonl"), "--queries", str(bad), "--index-dir", str(tmp_path)]) == 1
     assert "needs `query`" in capsys.readouterr().err
+
+
+def test_eval_searches_as_the_assistant_does_with_everyday_words_expanded(tmp_path, capsys):
+    """入深户 shares no word with 人才落户一件事; search/lexicon.yml adds 人才落户 and 入户, as the assistant does."""
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"qid": "1", "query": "入深户怎么办", "relevant_ids": ["BUN-101"]}\n', encoding="utf-8")
+    (tmp_path / "cfg.yml").write_text(SMALL, encoding="utf-8")
+    figures = {}
+    for flags in ([], ["--no-lexicon"]):
+        assert main(["--corpus", str(CORPUS), "--queries", str(queries), "--index-dir", str(tmp_path / "ix"),
+                     "--config", str(tmp_path / "cfg.yml"), "--modes", "bm25,hybrid", "--json", *flags]) == 0
+        result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        figures[result["lexicon"]] = result["results"]["hybrid"]["doc"]["R@1"]
+    assert figures == {True: 1.0, False: 0.0}

@@ -14,3 +14,9 @@ def test_a_term_already_in_the_query_is_not_added_again() -> None:
 
 def test_the_shipped_lexicon_loads() -> None:
     assert load()["开公司"] == "企业开办"
+
+
+def test_words_are_found_in_traditional_characters_and_full_width_too() -> None:
+    lexicon = {"提公积金": "住房公积金提取", "app": "i深圳"}
+    assert expand("提公積金要什麼", lexicon) == "提公積金要什麼 住房公积金提取"
+    assert expand("ＡＰＰ上能辦嗎", lexicon) == "ＡＰＰ上能辦嗎 i深圳"
