@@ -6,8 +6,9 @@ built under var/eval/ or reused when C and the settings are unchanged. Figures: 
 nDCG@10 at document level, the same at passage level for queries with an answer (the relevant passage is
 the chunk of the relevant document holding the answer span), "answer" R@k (a top-k passage of any
 document contains the answer text, as DPR counts), and latency p50/p95 of one search (one thread). A plain character-bigram BM25 over the same passages runs as the same-run
-baseline. bm25, dense and hybrid search the question as the assistant does, with the everyday words of
-search/lexicon.yml expanded (`--no-lexicon` searches the question as typed); the baseline never expands.
+baseline. bm25, dense and hybrid search the question as the assistant does (search/query.py: the everyday words
+of search/lexicon.yml expanded, words mistyped by sound added); `--steps lexicon` or `--steps none` leaves steps out
+for an ablation. The baseline always searches the question as typed.
 The last line printed is one JSON object with every figure.
 """
 
@@ -23,6 +24,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from evaluation.data import Query, in_traditional, load_queries, relevant_passages
 from evaluation.metrics import mean_metrics, percentile, query_metrics, unique
+from search.query import STEPS, homophones_of, searched
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPTH = 100  # chunks retrieved per query (enough for ten distinct documents)
@@ -76,14 +78,13 @@ def table(results: Dict[str, Dict[str, Any]]) -> str:
 
 def evaluate(corpus: Path, queries_path: Path, index_dir: Optional[Path] = None, config: Optional[Path] = None,
              modes: Sequence[str] = MODES, log: Callable[[str], None] = print,
-             traditional: bool = False, lexicon: bool = True) -> Dict[str, Any]:
+             traditional: bool = False, steps: Sequence[str] = STEPS) -> Dict[str, Any]:
     from evaluation.baseline import BigramBaseline
     from index_builder.builder import build_index
     from index_builder.config import load_config
     from index_builder.sources import load_sources
     from search.hybrid import HybridRetriever
     from search.index import load_index
-    from search.lexicon import expand
 
     queries = load_queries(queries_path)
     if traditional:
@@ -103,7 +104,11 @@ def evaluate(corpus: Path, queries_path: Path, index_dir: Optional[Path] = None,
     retriever = HybridRetriever(index)
     row_of = {cid: i for i, cid in enumerate(chunk_ids)}
     searches: Dict[str, Callable[[str], List[int]]] = {}
-    asked: Callable[[str], str] = expand if lexicon else (lambda q: q)
+    sounds = homophones_of(index) if "homophones" in steps else None
+
+    def asked(question: str) -> str:
+        return searched(question, sounds, lexicon="lexicon" in steps)
+
     for mode in modes:
         if mode == "baseline":
             searches[mode] = BigramBaseline(index.chunks).rows_for(DEPTH)
@@ -114,7 +119,7 @@ def evaluate(corpus: Path, queries_path: Path, index_dir: Optional[Path] = None,
         search(queries[0].query)
     texts_of = [c.text for c in index.chunks]
     results = {m: run_mode(searches[m], queries, chunk_doc, chunk_ids, passages, texts_of) for m in modes}
-    return {"corpus": str(corpus), "queries": str(queries_path), "traditional": traditional, "lexicon": lexicon,
+    return {"corpus": str(corpus), "queries": str(queries_path), "traditional": traditional, "steps": list(steps),
             "n_docs": len(index.docs),
             "n_chunks": len(index.chunks), "n_queries": len(queries), "n_with_answer": len(passages),
             "build": {"skipped": report.get("skipped"), "total_seconds": report.get("total_seconds"),
@@ -131,8 +136,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--traditional", action="store_true",
                         help="ask every query in traditional characters (OpenCC s2t) instead")
-    parser.add_argument("--no-lexicon", action="store_true",
-                        help="search each question as typed, without the everyday-word expansion the assistant applies")
+    parser.add_argument("--steps", default=",".join(STEPS),
+                        help="the assistant's query steps to apply (search/query.py): lexicon, homophones, or none")
     parser.add_argument("--json", action="store_true", help="end with one JSON line of every figure")
     args = parser.parse_args(argv)
     from knowledge.corpus import InvalidCorpus
@@ -140,7 +145,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         out = evaluate(args.corpus, args.queries, args.index_dir, args.config, [m for m in args.modes.split(",") if m],
                        log=lambda s: print(s, file=sys.stderr), traditional=args.traditional,
-                       lexicon=not args.no_lexicon)
+                       steps=[s for s in args.steps.split(",") if s in STEPS])
     except (InvalidCorpus, ValueError, FileNotFoundError) as exc:
         print(f"eval retrieval: {exc}", file=sys.stderr)
         return 1

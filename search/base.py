@@ -12,7 +12,7 @@ from search.faq import FaqMatcher
 from search.followup import NameIndex, rewrite
 from search.hybrid import HybridRetriever
 from search.index import LoadedIndex, load_index
-from search.lexicon import expand
+from search.query import homophones_of, searched
 from search.types import Answer, Citation, FaqMatch, Filters, Hit
 
 # A question is searched by its first MAX_QUESTION_CHARS characters: ordinary questions are far shorter (the
@@ -28,6 +28,7 @@ class KnowledgeBase:
         self.retriever = HybridRetriever(index)
         self.faq = FaqMatcher(index.faq, index.faq_vectors)
         self.names = NameIndex(index.docs)
+        self.homophones = homophones_of(index)
         self.threshold = float(index.settings.get("faq_threshold", FAQ_THRESHOLD))
 
     def ask(self, question: str, context_doc_id: Optional[str] = None, filters: Optional[dict] = None,
@@ -42,7 +43,7 @@ class KnowledgeBase:
         context = self.index.docs[self.index.doc_row[context_doc_id]] if context_doc_id in self.index.doc_row else None
         rw = rewrite(question, context, self.names)
         focus = context.doc_id if context is not None and (rw.follow_up or rw.named == context.doc_id) else None
-        hits = self._search(question, expand(rw.query), k, flt, focus)
+        hits = self._search(question, searched(rw.query, self.homophones), k, flt, focus)
         top_docs = {h.doc_id for h in hits[:FAQ_DOC_DEPTH]}
         return Answer(query=rw.query, faq=self._faq(question, flt, focus, rw.named, top_docs), hits=hits)
 

@@ -27,6 +27,10 @@ MIN_BM25 = 0.0
 # (the knowledge-gap view logs it as low confidence).
 LOW_CONFIDENCE_SCORE = 2.0
 
+# Words mistyped by sound (search/homophones.py) are looked for in a question's first this many characters: about
+# 2 ms per 100 characters, so a pasted page costs no more than a long hotline retelling.
+HOMOPHONE_CHARS = 300
+
 
 def search_settings() -> Dict[str, Any]:
     """The ``search`` section of the index settings, as the defaults above (a fresh copy)."""

@@ -48,9 +48,9 @@ def test_eval_searches_as_the_assistant_does_with_everyday_words_expanded(tmp_pa
     queries.write_text('{"qid": "1", "query": "入深户怎么办", "relevant_ids": ["BUN-101"]}\n', encoding="utf-8")
     (tmp_path / "cfg.yml").write_text(SMALL, encoding="utf-8")
     figures = {}
-    for flags in ([], ["--no-lexicon"]):
+    for flags in ([], ["--steps", "none"]):
         assert main(["--corpus", str(CORPUS), "--queries", str(queries), "--index-dir", str(tmp_path / "ix"),
                      "--config", str(tmp_path / "cfg.yml"), "--modes", "bm25,hybrid", "--json", *flags]) == 0
         result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-        figures[result["lexicon"]] = result["results"]["hybrid"]["doc"]["R@1"]
-    assert figures == {True: 1.0, False: 0.0}
+        figures[",".join(result["steps"]) or "none"] = result["results"]["hybrid"]["doc"]["R@1"]
+    assert figures == {"lexicon,homophones": 1.0, "none": 0.0}
