@@ -54,3 +54,20 @@ def test_eval_searches_as_the_assistant_does_with_everyday_words_expanded(tmp_pa
         result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
         figures[",".join(result["steps"]) or "none"] = result["results"]["hybrid"]["doc"]["R@1"]
     assert figures == {"lexicon,homophones": 1.0, "none": 0.0}
+
+
+def test_the_typo_set_swaps_one_character_for_a_same_sounding_one(tmp_path):
+    from pypinyin import lazy_pinyin
+
+    from evaluation.typo_set import typo_set
+
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"qid": "1", "query": "公积金租房提取要合同吗", "relevant_ids": ["CIT-101"]}\n', encoding="utf-8")
+    (tmp_path / "ix").mkdir()
+    assert typo_set(queries, tmp_path / "typos.jsonl", CORPUS, seed=1, index_dir=tmp_path / "ix") == 1
+    row = json.loads((tmp_path / "typos.jsonl").read_text(encoding="utf-8"))
+    word, typo = row["typo"].split("->")
+    assert word in "公积金租房提取要合同吗" and typo in row["query"] and word != typo and len(word) == len(typo)
+    changed = [(a, b) for a, b in zip(word, typo) if a != b]
+    assert len(changed) == 1 and lazy_pinyin(changed[0][0]) == lazy_pinyin(changed[0][1])
+    assert row["relevant_ids"] == ["CIT-101"]
