@@ -84,20 +84,14 @@ def summary(given: Sequence[float], end_to_end: Sequence[float], lengths: Sequen
 
 def evaluate(corpus: Path, queries_path: Path, split: str = "all", index_dir: Optional[Path] = None,
              config: Optional[Path] = None, log: Callable[[str], None] = print) -> Dict[str, Any]:
-    from evaluation.retrieval import eval_dir
-    from index_builder.builder import build_index
-    from index_builder.config import load_config
+    from evaluation.retrieval import eval_index
     from index_builder.sources import load_sources
     from search.base import KnowledgeBase
-    from search.index import load_index
 
     queries = select(load_queries(queries_path), split)
     if not queries:
         raise ValueError(f"{queries_path}: no queries with an answer in split {split!r}")
-    base = index_dir or eval_dir(corpus)
-    cfg = load_config(config, {"embedder": {"train_dir": str(base / "embedder")}})
-    build_index(corpus, base / "index", cfg, log=log, progress=sys.stderr.isatty())
-    index = load_index(base / "index")
+    _, index = eval_index(corpus, index_dir, config, log)
     kb = KnowledgeBase(index)
     by_doc: Dict[str, list] = {}
     for c in index.chunks:

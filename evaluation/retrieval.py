@@ -20,11 +20,10 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from evaluation.data import Query, in_traditional, load_queries, relevant_passages
 from evaluation.metrics import mean_metrics, percentile, query_metrics, unique
-from search.query import STEPS, homophones_of, searched
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPTH = 100  # chunks retrieved per query (enough for ten distinct documents)
@@ -34,6 +33,20 @@ MODES = ("baseline", "bm25", "dense", "hybrid")
 def eval_dir(corpus: Path) -> Path:
     digest = hashlib.sha1(str(corpus.resolve()).encode()).hexdigest()[:8]
     return ROOT / "var" / "eval" / f"{corpus.stem}-{digest}"
+
+
+def eval_index(corpus: Path, index_dir: Optional[Path] = None, config: Optional[Path] = None,
+               log: Callable[[str], None] = print) -> Tuple[Dict[str, Any], Any]:
+    """The index of `corpus` (and its embedding model) under `index_dir` or var/eval/, built when stale: the build
+    report and the loaded index."""
+    from index_builder.builder import build_index
+    from index_builder.config import load_config
+    from search.index import load_index
+
+    base = index_dir or eval_dir(corpus)
+    cfg = load_config(config, {"embedder": {"train_dir": str(base / "embedder")}})
+    report = build_index(corpus, base / "index", cfg, log=log, progress=sys.stderr.isatty())
+    return report, load_index(base / "index")
 
 
 def one_thread() -> None:
@@ -78,21 +91,19 @@ def table(results: Dict[str, Dict[str, Any]]) -> str:
 
 def evaluate(corpus: Path, queries_path: Path, index_dir: Optional[Path] = None, config: Optional[Path] = None,
              modes: Sequence[str] = MODES, log: Callable[[str], None] = print,
-             traditional: bool = False, steps: Sequence[str] = STEPS) -> Dict[str, Any]:
+             traditional: bool = False, steps: Optional[Sequence[str]] = None) -> Dict[str, Any]:
+    """Every figure; `steps` are the assistant's query steps applied (search/query.py; all of them by default)."""
     from evaluation.baseline import BigramBaseline
-    from index_builder.builder import build_index
-    from index_builder.config import load_config
     from index_builder.sources import load_sources
     from search.hybrid import HybridRetriever
-    from search.index import load_index
+    from search.query import STEPS, homophones_of, searched
+
+    steps = STEPS if steps is None else tuple(steps)
 
     queries = load_queries(queries_path)
     if traditional:
         queries = in_traditional(queries)
-    base = index_dir or eval_dir(corpus)
-    cfg = load_config(config, {"embedder": {"train_dir": str(base / "embedder")}})
-    report = build_index(corpus, base / "index", cfg, log=log, progress=sys.stderr.isatty())
-    index = load_index(base / "index")
+    report, index = eval_index(corpus, index_dir, config, log)
     one_thread()
     chunk_doc = [c.doc_id for c in index.chunks]
     chunk_ids = [c.chunk_id for c in index.chunks]
@@ -136,16 +147,22 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--traditional", action="store_true",
                         help="ask every query in traditional characters (OpenCC s2t) instead")
-    parser.add_argument("--steps", default=",".join(STEPS),
+    parser.add_argument("--steps", default="lexicon,homophones",
                         help="the assistant's query steps to apply (search/query.py): lexicon, homophones, or none")
     parser.add_argument("--json", action="store_true", help="end with one JSON line of every figure")
     args = parser.parse_args(argv)
     from knowledge.corpus import InvalidCorpus
+    from search.query import STEPS
 
+    steps = [s for s in args.steps.split(",") if s and s != "none"]
+    unknown = [s for s in steps if s not in STEPS]
+    if unknown:
+        print(f"eval retrieval: unknown step(s) {', '.join(unknown)}; known: {', '.join(STEPS)} or none", file=sys.stderr)
+        return 2
     try:
         out = evaluate(args.corpus, args.queries, args.index_dir, args.config, [m for m in args.modes.split(",") if m],
                        log=lambda s: print(s, file=sys.stderr), traditional=args.traditional,
-                       steps=[s for s in args.steps.split(",") if s in STEPS])
+                       steps=steps)
     except (InvalidCorpus, ValueError, FileNotFoundError) as exc:
         print(f"eval retrieval: {exc}", file=sys.stderr)
         return 1

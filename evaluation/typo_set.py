@@ -20,19 +20,13 @@ from typing import Dict, List, Optional
 
 from pypinyin import lazy_pinyin
 
-from evaluation.retrieval import eval_dir
+from evaluation.retrieval import eval_index
 
 
 def typo_set(queries: Path, out: Path, corpus: Path, seed: int = 13, index_dir: Optional[Path] = None) -> int:
-    from index_builder.builder import build_index
-    from index_builder.config import load_config
-    from search.index import load_index
     from search.query import homophones_of
 
-    base = index_dir or eval_dir(corpus)
-    build_index(corpus, base / "index", load_config(None, {"embedder": {"train_dir": str(base / "embedder")}}),
-                log=lambda _: None)
-    index = load_index(base / "index")
+    _, index = eval_index(corpus, index_dir, log=lambda _: None)
     words = sorted({w for ws in homophones_of(index).by_sound.values() for w in ws}, key=lambda w: (-len(w), w))
     counts: Dict[str, int] = defaultdict(int)
     for chunk in index.chunks:

@@ -1,4 +1,4 @@
-"""Typing slips by sound: a word typed with the wrong character of the same pinyin (局住证 for 居住证, 秒皮 for 秒批).
+"""Typing slips by sound: a word typed with the wrong character of the same pinyin (局住证 for 居住证, 公基金 for 公积金).
 
 Chinese is typed by pinyin, so the commonest slip is a homophone picked from the input method's list. A stretch of
 the question that the corpus never contains, but that sounds exactly like a word the corpus does contain and differs

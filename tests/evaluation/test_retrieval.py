@@ -71,3 +71,8 @@ def test_the_typo_set_swaps_one_character_for_a_same_sounding_one(tmp_path):
     changed = [(a, b) for a, b in zip(word, typo) if a != b]
     assert len(changed) == 1 and lazy_pinyin(changed[0][0]) == lazy_pinyin(changed[0][1])
     assert row["relevant_ids"] == ["CIT-101"]
+
+
+def test_an_unknown_step_is_named_not_ignored(tmp_path, capsys):
+    assert main(["--corpus", str(CORPUS), "--queries", str(PLAIN / "queries.jsonl"), "--steps", "lexcion"]) == 2
+    assert "unknown step(s) lexcion" in capsys.readouterr().err
